@@ -1,0 +1,96 @@
+/*
+** engine.h — the small interface every engine adapter implements.
+**
+** An adapter knows how to talk to one kind of live database: connect from a
+** URL, mirror its schema into a snapshot (bulk catalog reads), run SQL or
+** commands, and provide the primitives the engine-neutral executor
+** (executor.c) needs: a lock, transactions where DDL is transactional, and
+** the dataflow_migrations history table. Adapters never decide what a diff
+** means; they run what the plan says.
+**
+** Adapters: engine_sqlite.c (always), engine_pg.c (libpq), engine_mysql.c
+** (MariaDB client), engine_mongo.c (mongo-c-driver), each compiled only when
+** configure found its library; engine.c holds the registry and says clearly
+** when an engine was not built in.
+*/
+#ifndef DF_ENGINE_H
+#define DF_ENGINE_H
+
+#include "sqlite3.h"
+
+typedef struct DfConn DfConn;          /* adapter-specific connection */
+typedef struct DfEngine DfEngine;
+
+/* Options for a mirror. */
+typedef struct DfMirrorRequest DfMirrorRequest;
+struct DfMirrorRequest {
+  const char *zUrl;          /* as given by the user (may hold a password) */
+  const char *zSafeUrl;      /* same with the password removed: for meta.source */
+  int nSchema;               /* --schema values (PostgreSQL), 0 = default */
+  const char **azSchema;
+  int bStats;                /* --stats */
+  int nSample;               /* MongoDB --sample N (default 1000) */
+};
+
+struct DfEngine {
+  const char *zName;         /* "sqlite", "postgresql", "mysql", "mongodb" */
+  const char *zDialect;      /* dialect name for migration_plan */
+  int bTransactionalDdl;     /* DDL can be rolled back (PostgreSQL, SQLite) */
+
+  /* Connect. Returns 0 and *ppConn, or non-zero with *pzErr (malloc'd,
+  ** caller frees with free(); must not contain the password). */
+  int (*xConnect)(const char *zUrl, DfConn **ppConn, char **pzErr);
+  void (*xDisconnect)(DfConn *);
+
+  /* Mirror the live schema into the empty snapshot catalog open on pOut
+  ** ("main"), including dfCatalogFinish(). Returns 0 or non-zero + *pzErr. */
+  int (*xMirror)(DfConn *, const DfMirrorRequest *, sqlite3 *pOut, char **pzErr);
+
+  /* Run one or more SQL statements (or a JSON command for MongoDB).
+  ** Returns 0 or non-zero + *pzErr naming the statement and the server error. */
+  int (*xExec)(DfConn *, const char *zSql, char **pzErr);
+
+  /* Run a query returning a single value (first column of first row) as
+  ** text, *pzOut malloc'd or NULL. Used by the executor for counts and
+  ** checksums of kept data. */
+  int (*xQueryValue)(DfConn *, const char *zSql, char **pzOut, char **pzErr);
+
+  /* Transactions: only meaningful when bTransactionalDdl. */
+  int (*xBegin)(DfConn *, char **pzErr);
+  int (*xCommit)(DfConn *, char **pzErr);
+  int (*xRollback)(DfConn *, char **pzErr);
+
+  /* Quote an identifier for this engine. OUT: caller frees with free(). */
+  char *(*xQuoteIdent)(DfConn *, const char *zName);
+  /* Quote a string literal for this engine. OUT: caller frees with free(). */
+  char *(*xQuoteLiteral)(DfConn *, const char *zValue);
+};
+
+/* Registry (engine.c). */
+
+/* Find the engine for a URL: postgresql:// postgres:// mysql:// mariadb://
+** sqlite: mongodb:// mongodb+srv://, or a plain path (SQLite). Returns NULL
+** and *pzErr when the scheme is unknown or the engine was not built in:
+** "dataflow: PostgreSQL support was not built in (configure found no libpq;
+** install libpq-dev and rerun ./configure)". */
+const DfEngine *dfEngineForUrl(const char *zUrl, char **pzErr);
+
+/* Names of the engines built in, e.g. "sqlite postgresql mysql mongodb". */
+const char *dfEnginesBuiltIn(void);
+
+/* The URL with any password removed (user:secret@ -> user@, password=...
+** parameters dropped). OUT: caller frees with free(). */
+char *dfUrlRedact(const char *zUrl);
+
+extern const DfEngine dfEngineSqlite;
+#if DF_HAVE_PG
+extern const DfEngine dfEnginePg;
+#endif
+#if DF_HAVE_MYSQL
+extern const DfEngine dfEngineMysql;
+#endif
+#if DF_HAVE_MONGO
+extern const DfEngine dfEngineMongo;
+#endif
+
+#endif /* DF_ENGINE_H */
