@@ -73,6 +73,13 @@ void dfPlanFree(DfPlan *p);
 ** leaving zDialect untouched. Returns SQLITE_OK or an error and *pzErr.
 */
 int dfPlanParseOptions(const char *zText, DfPlanOptions *pOpt, char **pzErr);
+
+/* Set *pOpt to the defaults (mode auto, soft_drop on, everything else off,
+** zDialect NULL). A zeroed struct would mean soft_drop OFF: use this. */
+void dfPlanOptionsInit(DfPlanOptions *pOpt);
+
+/* Free the rename hints held by *pOpt and reset it to the defaults of
+** dfPlanOptionsInit(), keeping zDialect. */
 void dfPlanOptionsClear(DfPlanOptions *pOpt);
 
 #endif /* DF_PLAN_H */

@@ -26,6 +26,15 @@ struct DfMirrorOptions {
 int dfSnapshotCreate(const char *zPath, sqlite3 **ppOut, char **pzErr);
 
 /*
+** May zPath be (re)written as a snapshot? SQLITE_OK when it does not exist,
+** is empty, or is a DataFlow snapshot; otherwise an error code with *pzErr
+** set (OUT: caller frees): "refusing to overwrite 'x.db': not a DataFlow
+** snapshot". dfSnapshotCreate() checks this itself; callers that write to
+** a temporary file and rename it into place check the final path with it.
+*/
+int dfSnapshotCheckTarget(const char *zPath, char **pzErr);
+
+/*
 ** Mirror the SQLite database in schema zSrcDb of pSrc into the (empty)
 ** catalog in schema zOutDb of pOut, then finish it (fingerprints, checksum,
 ** meta). Reads the source in a fixed number of bulk queries.

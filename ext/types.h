@@ -62,6 +62,13 @@ int dfTypeEqual(const DfColumn *a, const DfColumn *b);
 */
 int dfTypeWidening(const DfColumn *a, const DfColumn *b);
 
+/*
+** The labels of a MySQL inline enum('a','b') as a JSON array ["a","b"], in
+** declaration order; NULL when zNative is not an enum. The mirror stores it
+** in columns.type_ref of a MySQL enum column. OUT: caller frees.
+*/
+char *dfTypeEnumLabels(const char *zNative);
+
 /* Human text for a normalised type: "varchar(255)", "numeric(10,2)".
 ** OUT: caller frees. */
 char *dfTypeDescribe(const DfColumn *pCol);

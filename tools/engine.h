@@ -64,6 +64,21 @@ struct DfEngine {
   char *(*xQuoteIdent)(DfConn *, const char *zName);
   /* Quote a string literal for this engine. OUT: caller frees with free(). */
   char *(*xQuoteLiteral)(DfConn *, const char *zValue);
+
+  /* Run a query and call xRow once per result row with the values as text
+  ** (NULL for SQL NULL), in order. xRow returns 0 to go on, non-zero to
+  ** stop early (not an error). Used by the executor for the history and
+  ** lock tables. Returns 0 or non-zero + *pzErr naming the statement. */
+  int (*xQuery)(DfConn *, const char *zSql,
+                int (*xRow)(void *pArg, int nCol, char **azVal), void *pArg,
+                char **pzErr);
+
+  /* Check, inside the open transaction, what the engine did not check at
+  ** each statement (SQLite: PRAGMA foreign_key_check, since apply runs with
+  ** foreign_keys=OFF). Returns 0 or non-zero + *pzErr describing the
+  ** violations; the transaction stays open for the caller to roll back.
+  ** NULL when the engine checks constraints as it goes. */
+  int (*xVerify)(DfConn *, char **pzErr);
 };
 
 /* Registry (engine.c). */
@@ -74,6 +89,17 @@ struct DfEngine {
 ** "dataflow: PostgreSQL support was not built in (configure found no libpq;
 ** install libpq-dev and rerun ./configure)". */
 const DfEngine *dfEngineForUrl(const char *zUrl, char **pzErr);
+
+/* Same lookup, returning 0 or the exit status for the failure (util.h):
+** DF_EXIT_USAGE for an unknown scheme ("unknown URL scheme 'oracle' in
+** '...'"), DF_EXIT_CONNECT for an engine not in this build ("PostgreSQL is
+** not available in this build: <reason>"). *pzErr: caller frees (free()). */
+int dfEngineFind(const char *zUrl, const DfEngine **ppEngine, char **pzErr);
+
+/* For `dataflow engines`: engine number i (0..) -> its name and, when it is
+** not built in, why (*pzReason, static text; NULL when built in). Returns 1
+** built in, 0 not built in, -1 past the last engine. */
+int dfEngineStatus(int i, const char **pzName, const char **pzReason);
 
 /* Names of the engines built in, e.g. "sqlite postgresql mysql mongodb". */
 const char *dfEnginesBuiltIn(void);
