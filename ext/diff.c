@@ -102,6 +102,7 @@ struct TabPair {
   int *aColFrom;          /* per TO column: index of the FROM column, or -1 */
   unsigned char *aColHow; /* per FROM column: COL_BY_* */
   double *aColConf;       /* per FROM column: rename confidence */
+  int bIdentity;          /* same table name, every column paired by its exact name */
 };
 
 typedef struct NameRef NameRef;
@@ -890,6 +891,12 @@ static void pairColumns(DiffCtx *p, TabPair *pp){
   }
   if( p->pOpt->nHint ) columnHints(p, pp);
   columnRenames(p, pp);
+  pp->bIdentity = pp->eHow==COL_BY_NAME && f->nCol==t->nCol
+               && strcmp(f->zName, t->zName)==0 && textEq(f->zSchema, t->zSchema);
+  for(i=0; pp->bIdentity && i<f->nCol; i++){
+    pp->bIdentity = pp->aColTo[i]>=0 && pp->aColHow[i]==COL_BY_NAME
+                 && strcmp(f->aCol[i].zName, t->aCol[pp->aColTo[i]].zName)==0;
+  }
 }
 
 /* Name of FROM column zName as it is in TO (through pp's renames), or
@@ -1401,10 +1408,53 @@ static void pairByNameThenKey(DiffCtx *p, int nF, char **azFName, int *abFGen,
   }
 }
 
+/* ---------------------------------------------------------------------------
+** Shortcuts: the usual case is two tables whose constraints, indexes and
+** triggers are spelled exactly alike. Comparing the raw catalog text first
+** avoids building canonical forms for them; anything that differs in the
+** slightest takes the careful path.
+*/
+
+/* Does the FROM table zSchema.zName keep its name and columns in TO? */
+static int refIsIdentity(DiffCtx *p, const char *zSchema, const char *zName){
+  int iF = findFromTable(p, zSchema, zName);
+  if( iF<0 ) return 1;                   /* not in FROM: nothing to map */
+  if( p->aFromPair[iF]<0 ) return 0;
+  return p->aPair[p->aFromPair[iF]].bIdentity;
+}
+
+static int consRawEq(DiffCtx *p, const DfTable *tab, const DfConstraint *a,
+                     const DfConstraint *b){
+  if( !textEq(a->zName, b->zName) || !textEq(a->zKind, b->zKind)
+   || !textEq(a->zColumns, b->zColumns) || !textEq(a->zExpr, b->zExpr)
+   || !textEq(a->zRefSchema, b->zRefSchema) || !textEq(a->zRefTable, b->zRefTable)
+   || !textEq(a->zRefColumns, b->zRefColumns) || !textEq(a->zOnUpdate, b->zOnUpdate)
+   || !textEq(a->zOnDelete, b->zOnDelete) || !textEq(a->zMatch, b->zMatch)
+   || a->bDeferrable!=b->bDeferrable || a->bInitDeferred!=b->bInitDeferred
+   || a->bGenName!=b->bGenName ){
+    return 0;
+  }
+  return a->zRefTable==0
+      || refIsIdentity(p, a->zRefSchema ? a->zRefSchema : tab->zSchema, a->zRefTable);
+}
+
+static int indexRawEq(const DfIndex *a, const DfIndex *b){
+  return textEq(a->zName, b->zName) && a->bUnique==b->bUnique
+      && textEq(a->zMethod, b->zMethod) && textEq(a->zKeys, b->zKeys)
+      && textEq(a->zInclude, b->zInclude) && textEq(a->zPredicate, b->zPredicate)
+      && textEq(a->zOptions, b->zOptions) && textEq(a->zComment, b->zComment)
+      && a->bGenName==b->bGenName;
+}
+
 static void diffConstraints(DiffCtx *p, TabPair *pp){
   DfTable *f = pp->pFrom, *t = pp->pTo;
   int nF = f->nCons, nT = t->nCons, i, j;
-  char **azFName = diffAlloc(p, sizeof(char*)*(size_t)(nF + 1));
+  char **azFName;
+  if( nF==nT && pp->bIdentity ){
+    for(i=0; i<nF && consRawEq(p, f, &f->aCons[i], &t->aCons[i]); i++){}
+    if( i==nF ) return;
+  }
+  azFName = diffAlloc(p, sizeof(char*)*(size_t)(nF + 1));
   char **azTName = diffAlloc(p, sizeof(char*)*(size_t)(nT + 1));
   char **azFKey = diffAlloc(p, sizeof(char*)*(size_t)(nF + 1));
   char **azTKey = diffAlloc(p, sizeof(char*)*(size_t)(nT + 1));
@@ -1428,7 +1478,7 @@ static void diffConstraints(DiffCtx *p, TabPair *pp){
                     aFtoT, aTtoF);
   for(i=0; i<nF && p->rc==SQLITE_OK; i++){
     DfConstraint *k = &f->aCons[i];
-    char *zDisp = consDisplay(p, k);
+    char *zDisp = 0;
     DfChange *c;
     j = aFtoT[i];
     if( j>=0 ){
@@ -1438,6 +1488,7 @@ static void diffConstraints(DiffCtx *p, TabPair *pp){
       sqlite3_free(zA);
       sqlite3_free(zB);
       if( !bSame && p->rc==SQLITE_OK ){
+        zDisp = consDisplay(p, k);
         char *zNewDisp = consDisplay(p, &t->aCons[j]);
         char *zX = sqlite3_mprintf("definition changed: %s -> %s", zDisp, zNewDisp);
         c = addChange(p, "constraint", t->zSchema, k->zName, t->zName, DF_CHANGE_DROP,
@@ -1451,6 +1502,7 @@ static void diffConstraints(DiffCtx *p, TabPair *pp){
       }
     }else{
       char *zX = sqlite3_mprintf("%s constraint is not in the target", k->zKind);
+      zDisp = consDisplay(p, k);
       c = addChange(p, "constraint", t->zSchema, k->zName, t->zName, DF_CHANGE_DROP,
                     0, zDisp, 0, 0, 1.0, zX);
       if( c ){ c->pFromTab = f; c->pToTab = t; c->pFromCons = k; }
@@ -1483,7 +1535,12 @@ cleanup:
 static void diffIndexes(DiffCtx *p, TabPair *pp){
   DfTable *f = pp->pFrom, *t = pp->pTo;
   int nF = f->nIdx, nT = t->nIdx, i, j;
-  char **azFName = diffAlloc(p, sizeof(char*)*(size_t)(nF + 1));
+  char **azFName;
+  if( nF==nT && pp->bIdentity ){
+    for(i=0; i<nF && indexRawEq(&f->aIdx[i], &t->aIdx[i]); i++){}
+    if( i==nF ) return;
+  }
+  azFName = diffAlloc(p, sizeof(char*)*(size_t)(nF + 1));
   char **azTName = diffAlloc(p, sizeof(char*)*(size_t)(nT + 1));
   char **azFKey = diffAlloc(p, sizeof(char*)*(size_t)(nF + 1));
   char **azTKey = diffAlloc(p, sizeof(char*)*(size_t)(nT + 1));
@@ -1507,7 +1564,7 @@ static void diffIndexes(DiffCtx *p, TabPair *pp){
                     aFtoT, aTtoF);
   for(i=0; i<nF && p->rc==SQLITE_OK; i++){
     DfIndex *x = &f->aIdx[i];
-    char *zDisp = indexDisplay(p, x);
+    char *zDisp = 0;
     DfChange *c;
     j = aFtoT[i];
     if( j>=0 ){
@@ -1518,6 +1575,7 @@ static void diffIndexes(DiffCtx *p, TabPair *pp){
       sqlite3_free(zA);
       sqlite3_free(zB);
       if( !bSame && p->rc==SQLITE_OK ){
+        zDisp = indexDisplay(p, x);
         char *zNewDisp = indexDisplay(p, y);
         char *zX = sqlite3_mprintf("definition changed: %s -> %s", zDisp, zNewDisp);
         c = addChange(p, "index", t->zSchema, x->zName, t->zName, DF_CHANGE_DROP,
@@ -1534,6 +1592,7 @@ static void diffIndexes(DiffCtx *p, TabPair *pp){
         if( c ){ c->pFromTab = f; c->pToTab = t; c->pFromIdx = x; c->pToIdx = y; }
       }
     }else{
+      zDisp = indexDisplay(p, x);
       c = addChange(p, "index", t->zSchema, x->zName, t->zName, DF_CHANGE_DROP,
                     0, zDisp, 0, 0, 1.0, "index is not in the target");
       if( c ){ c->pFromTab = f; c->pToTab = t; c->pFromIdx = x; }
@@ -1564,10 +1623,17 @@ cleanup:
 static void diffTriggers(DiffCtx *p, TabPair *pp){
   DfTable *f = pp->pFrom, *t = pp->pTo;
   int nF = f->nTrig, nT = t->nTrig, i, j;
-  NameRef *aF = diffAlloc(p, sizeof(NameRef)*(size_t)(nF + 1));
-  NameRef *aT = diffAlloc(p, sizeof(NameRef)*(size_t)(nT + 1));
-  int *aFtoT = diffAlloc(p, sizeof(int)*(size_t)(nF + 1));
-  int *aTtoF = diffAlloc(p, sizeof(int)*(size_t)(nT + 1));
+  NameRef *aF, *aT;
+  int *aFtoT, *aTtoF;
+  if( nF==nT ){
+    for(i=0; i<nF && textEq(f->aTrig[i].zName, t->aTrig[i].zName)
+                  && textEq(f->aTrig[i].zDef, t->aTrig[i].zDef); i++){}
+    if( i==nF ) return;
+  }
+  aF = diffAlloc(p, sizeof(NameRef)*(size_t)(nF + 1));
+  aT = diffAlloc(p, sizeof(NameRef)*(size_t)(nT + 1));
+  aFtoT = diffAlloc(p, sizeof(int)*(size_t)(nF + 1));
+  aTtoF = diffAlloc(p, sizeof(int)*(size_t)(nT + 1));
   if( p->rc ) goto cleanup;
   for(i=0; i<nF; i++){ aF[i].zSchema = ""; aF[i].zName = f->aTrig[i].zName; aF[i].idx = i; }
   for(j=0; j<nT; j++){ aT[j].zSchema = ""; aT[j].zName = t->aTrig[j].zName; aT[j].idx = j; }
@@ -1618,7 +1684,9 @@ static DfChange *tabChange(DiffCtx *p, TabPair *pp, const char *zAttr,
 static void diffTablePair(DiffCtx *p, TabPair *pp){
   DfTable *f = pp->pFrom, *t = pp->pTo;
   if( pp->eHow==COL_BY_NAME && f->zFingerprint && t->zFingerprint
-   && f->zFingerprint[0] && strcmp(f->zFingerprint, t->zFingerprint)==0 ){
+   && f->zFingerprint[0] && strcmp(f->zFingerprint, t->zFingerprint)==0
+   && strcmp(f->zName, t->zName)==0 ){
+    pp->bIdentity = 1;
     return;     /* same normalised content: nothing to compare */
   }
   pairColumns(p, pp);
@@ -1653,26 +1721,71 @@ static void diffTableParts(DiffCtx *p, TabPair *pp){
   diffTriggers(p, pp);
 }
 
+/* "ambiguous rename: a could be b or c" for a dropped (bDropped) or an
+** added table left unpaired although alike tables exist; NULL if none.
+** OUT: caller frees. */
+static char *tableAmbiguity(DiffCtx *p, int bDropped, int iTab){
+  DfCatalog *pOther = bDropped ? p->pTo : p->pFrom;
+  DfTable *pT = bDropped ? &p->pFrom->aTable[iTab] : &p->pTo->aTable[iTab];
+  sqlite3_str *s;
+  int i, n = 0;
+  if( p->pOpt->bNoRenames ) return 0;
+  s = sqlite3_str_new(0);
+  for(i=0; i<pOther->nTable; i++){
+    DfTable *o = &pOther->aTable[i];
+    if( (bDropped ? p->aToPair[i] : p->aFromPair[i])>=0 ) continue;
+    if( !nameEq(p, o->zSchema, pT->zSchema) || o->nCol!=pT->nCol ) continue;
+    if( !(bDropped ? tablesAlike(p, pT, o) : tablesAlike(p, o, pT)) ) continue;
+    sqlite3_str_appendall(s, n ? " or " : "");
+    sqlite3_str_appendall(s, o->zName);
+    n++;
+  }
+  if( n==0 ){
+    sqlite3_free(sqlite3_str_finish(s));
+    return 0;
+  }
+  {
+    char *zList = strFinish(p, s), *z;
+    if( zList==0 ) return 0;
+    z = bDropped
+      ? sqlite3_mprintf("ambiguous rename: %s could be %s; dropping it deletes its rows",
+                        pT->zName, zList)
+      : sqlite3_mprintf("ambiguous rename: %s could come from %s", pT->zName, zList);
+    sqlite3_free(zList);
+    if( z==0 ) diffOom(p);
+    return z;
+  }
+}
+
 static void diffTables(DiffCtx *p){
-  int i;
+  int i, nDrop = 0, nAdd = 0, bExplain;
   pairTables(p);
   for(i=0; i<p->nPair && p->rc==SQLITE_OK; i++) diffTablePair(p, &p->aPair[i]);
   for(i=0; i<p->nPair && p->rc==SQLITE_OK; i++) diffTableParts(p, &p->aPair[i]);
+  for(i=0; i<p->pFrom->nTable; i++) nDrop += p->aFromPair[i]<0;
+  for(i=0; i<p->pTo->nTable; i++) nAdd += p->aToPair[i]<0;
+  bExplain = (sqlite3_int64)nDrop*nAdd <= 100000;   /* else too costly to explain */
   for(i=0; i<p->pFrom->nTable && p->rc==SQLITE_OK; i++){
     DfTable *f = &p->pFrom->aTable[i];
     DfChange *c;
+    char *zX;
     if( p->aFromPair[i]>=0 ) continue;
+    zX = bExplain ? tableAmbiguity(p, 1, i) : 0;
     c = addChange(p, "table", f->zSchema, f->zName, 0, DF_CHANGE_DROP, 0, 0, 0, 1, 1.0,
-                  "table is not in the target: dropping it deletes its rows");
+                  zX ? zX : "table is not in the target: dropping it deletes its rows");
     if( c ) c->pFromTab = f;
+    sqlite3_free(zX);
   }
   for(i=0; i<p->pTo->nTable && p->rc==SQLITE_OK; i++){
     DfTable *t = &p->pTo->aTable[i];
     DfChange *c;
+    char *zX;
     if( p->aToPair[i]>=0 ) continue;
+    zX = bExplain ? tableAmbiguity(p, 0, i) : 0;
     c = addChange(p, "table", t->zSchema, t->zName, 0, DF_CHANGE_ADD, 0, 0, 0, 0, 1.0,
-                  "new table");
+                  zX ? zX : "new table");
     if( c ) c->pToTab = t;
+    sqlite3_free(zX);
   }
 }
 

@@ -382,7 +382,11 @@ static void mirClear(Mirror *p){
 #define MIR_TABLES \
   "m.type='table' AND m.name NOT LIKE 'sqlite\\_%%' ESCAPE '\\'" \
   " AND m.name NOT LIKE 'dataflow\\_%%' ESCAPE '\\'" \
-  " AND m.sql NOT LIKE 'CREATE VIRTUAL %%'" \
+  " AND m.sql NOT LIKE 'CREATE VIRTUAL %%'"
+
+/* ... and not a shadow table of a virtual table (query 1 only: the other
+** queries skip in C the rows of tables that query 1 did not list). */
+#define MIR_NOT_SHADOW \
   " AND coalesce((SELECT l.type FROM pragma_table_list(m.name) l" \
   "   WHERE l.schema=%Q), '')<>'shadow'"
 
@@ -397,7 +401,7 @@ static void mirReadObjects(Mirror *p){
       " WHERE m.name NOT LIKE 'sqlite\\_%%' ESCAPE '\\'"
       "  AND m.name NOT LIKE 'dataflow\\_%%' ESCAPE '\\'"
       "  AND m.tbl_name NOT LIKE 'dataflow\\_%%' ESCAPE '\\'"
-      "  AND (m.type<>'table' OR (" MIR_TABLES "))"
+      "  AND (m.type<>'table' OR (" MIR_TABLES MIR_NOT_SHADOW "))"
       " ORDER BY k<>'t', m.name", p->zSrcDb, p->zSrcDb));
   while( p->rc==SQLITE_OK && (rcStep = sqlite3_step(pStmt))==SQLITE_ROW ){
     MirObject *o = mirGrow(p, (void**)&p->aObj, &p->nObj, sizeof(MirObject));
@@ -438,7 +442,7 @@ static void mirReadColumns(Mirror *p){
       " c.pk, c.hidden"
       " FROM \"%w\".sqlite_schema m JOIN pragma_table_xinfo(m.name, %Q) c"
       " WHERE " MIR_TABLES
-      " ORDER BY m.name, c.cid", p->zSrcDb, p->zSrcDb, p->zSrcDb));
+      " ORDER BY m.name, c.cid", p->zSrcDb, p->zSrcDb));
   while( p->rc==SQLITE_OK && (rcStep = sqlite3_step(pStmt))==SQLITE_ROW ){
     MirObject *t = mirFindTable(p, (const char*)sqlite3_column_text(pStmt, 0));
     MirColumn *c;
@@ -496,7 +500,7 @@ static void mirReadIndexes(Mirror *p){
       " JOIN pragma_index_xinfo(il.name, %Q) ix"
       " WHERE " MIR_TABLES " AND ix.key"
       " ORDER BY m.name, il.name, ix.seqno",
-      p->zSrcDb, p->zSrcDb, p->zSrcDb, p->zSrcDb));
+      p->zSrcDb, p->zSrcDb, p->zSrcDb));
   while( p->rc==SQLITE_OK && (rcStep = sqlite3_step(pStmt))==SQLITE_ROW ){
     MirObject *t = mirFindTable(p, (const char*)sqlite3_column_text(pStmt, 0));
     const char *zIdx = (const char*)sqlite3_column_text(pStmt, 1);
@@ -534,7 +538,7 @@ static void mirReadForeignKeys(Mirror *p){
       " FROM \"%w\".sqlite_schema m"
       " JOIN pragma_foreign_key_list(m.name, %Q) f"
       " WHERE " MIR_TABLES
-      " ORDER BY m.name, f.id, f.seq", p->zSrcDb, p->zSrcDb, p->zSrcDb));
+      " ORDER BY m.name, f.id, f.seq", p->zSrcDb, p->zSrcDb));
   while( p->rc==SQLITE_OK && (rcStep = sqlite3_step(pStmt))==SQLITE_ROW ){
     MirObject *t = mirFindTable(p, (const char*)sqlite3_column_text(pStmt, 0));
     int iId = sqlite3_column_int(pStmt, 1);

@@ -98,6 +98,7 @@ struct PStep {
   char **azNeed;          /* lowercase "schema.name" read */
   char *zGroup;           /* lowercase table key: refused with that table's rebuild */
   int bRebuild;           /* a rebuild_table step */
+  int nHeld;              /* rebuild: its changes that are not destructive */
   int nTouch;             /* number of objects touched */
   char **azTouch;         /* display names touched (for zTouches) */
   char *zRefuse;          /* destructive description, for auto mode */
@@ -286,7 +287,16 @@ static void pstepClear(PStep *s){
 ** Run one dialect method's result through the common checks. Returns
 ** SQLITE_OK, DF_DIALECT_REBUILD, or an error (message set in p->zErr).
 */
-static int methodResult(Planner *p, int rc, char *zErr){
+static int methodResult(Planner *p, int rc, char **pzErr, int bRebuildOk){
+  char *zErr = *pzErr;   /* read here: after the method has run */
+  *pzErr = 0;
+  if( rc==DF_DIALECT_REBUILD && !bRebuildOk ){
+    /* Only the in-place methods may ask for a rebuild. */
+    sqlite3_free(zErr);
+    zErr = sqlite3_mprintf("migration_plan: dialect '%s' asked for a rebuild"
+                           " where none is possible", p->pD->zName);
+    rc = SQLITE_INTERNAL;
+  }
   if( rc==SQLITE_OK || rc==DF_DIALECT_REBUILD ){
     sqlite3_free(zErr);
     return rc;
@@ -299,6 +309,12 @@ static int methodResult(Planner *p, int rc, char *zErr){
   }
   return rc;
 }
+
+/* Call dialect method METHOD(ctx, ..., &ddl, &zE) where no rebuild can be
+** asked for; true (with ddl freed and p->rc set) when it failed. */
+#define DIALECT_FAILS(METHOD, ...) \
+  ( methodResult(p, p->pD->METHOD(&p->ctx, __VA_ARGS__, &ddl, &zE), &zE, 0) \
+    ? (dfDdlClear(&ddl), 1) : 0 )
 
 /* Error for a method the dialect does not have. */
 static void missingMethod(Planner *p, const char *zWhat, const char *zName){
@@ -639,7 +655,28 @@ static void trialListClear(TrialList *L){
 /* Call one in-place method; returns SQLITE_OK, DF_DIALECT_REBUILD or error. */
 #define CALL(METHOD, ...) \
   ( p->pD->METHOD==0 ? DF_DIALECT_REBUILD \
-    : methodResult(p, p->pD->METHOD(&p->ctx, __VA_ARGS__, &zE), zE) )
+    : methodResult(p, p->pD->METHOD(&p->ctx, __VA_ARGS__, &zE), &zE, 1) )
+
+/* Does change c carry the catalog pointers its in-place method needs?
+** (The diff always sets them; a change without them is rebuilt from the
+** whole table definitions instead, which needs none.) */
+static int changeComplete(const DfChange *c){
+  int bAdd = isChange(c, DF_CHANGE_ADD), bDrop = isChange(c, DF_CHANGE_DROP);
+  int bBoth = !bAdd && !bDrop;
+  if( isKind(c, "column") ){
+    return (bAdd || bBoth ? c->pToCol!=0 : 1) && (bDrop || bBoth ? c->pFromCol!=0 : 1);
+  }
+  if( isKind(c, "constraint") ){
+    return (bAdd ? c->pToCons!=0 : 1) && (bDrop ? c->pFromCons!=0 : 1);
+  }
+  if( isKind(c, "index") ){
+    return (bAdd || bBoth ? c->pToIdx!=0 : 1) && (bDrop || bBoth ? c->pFromIdx!=0 : 1);
+  }
+  if( isKind(c, "trigger") ){
+    return (bAdd ? c->pToTrig!=0 : 1) && (bDrop ? c->pFromTrig!=0 : 1);
+  }
+  return 1;
+}
 
 /*
 ** Try every change of the pair in place. Returns SQLITE_OK (trials filled),
@@ -654,7 +691,9 @@ static int tryInPlace(Planner *p, Pair *pp, DfTableDelta *pD, TrialList *L){
     Trial *tr;
     char *zObj = 0;
     zE = 0;
-    if( isKind(c, "table") ){
+    if( !changeComplete(c) ){
+      rc = DF_DIALECT_REBUILD;
+    }else if( isKind(c, "table") ){
       tr = trialNew(p, L, PH_TABLE, PR_ALTER, "alter_table", t->zName, c->zExplain, c);
       if( tr ) rc = CALL(xAlterTable, pD, c, &tr->ddl);
     }else if( isKind(c, "column") ){
@@ -732,7 +771,8 @@ static int tryInPlace(Planner *p, Pair *pp, DfTableDelta *pD, TrialList *L){
     if( i<0 || strcmp(f->aCol[i].zName, t->aCol[j].zName)==0 ) continue;
     for(k=0; k<pp->nCh; k++){
       DfChange *c = pp->apCh[k];
-      if( isKind(c, "column") && isChange(c, DF_CHANGE_RENAME) && c->pToCol==&t->aCol[j] ) bHint = 1;
+      if( isKind(c, "column") && isChange(c, DF_CHANGE_RENAME)
+       && c->pToCol==&t->aCol[j] ) bHint = 1;
     }
     if( bHint ) continue;
     {
@@ -828,7 +868,7 @@ static void emitRebuild(Planner *p, Pair *pp, DfTableDelta *pD){
     missingMethod(p, "make this change in place", t->zName);
     return;
   }
-  if( methodResult(p, p->pD->xRebuildTable(&p->ctx, pD, &ddl, &zE), zE) ){
+  if( methodResult(p, p->pD->xRebuildTable(&p->ctx, pD, &ddl, &zE), &zE, 0) ){
     dfDdlClear(&ddl);
     return;
   }
@@ -851,7 +891,12 @@ static void emitRebuild(Planner *p, Pair *pp, DfTableDelta *pD){
   for(i=0; i<t->nCons; i++){
     if( t->aCons[i].zRefTable ) stepNeed(p, iStep, t->aCons[i].zRefSchema, t->aCons[i].zRefTable);
   }
-  for(k=0; k<pp->nCh; k++) stepCheck(p, iStep, pp->apCh[k], f, t);
+  for(k=0; k<pp->nCh; k++){
+    char *z = destructiveText(p, pp->apCh[k], f);
+    if( z==0 && !isChange(pp->apCh[k], DF_CHANGE_DROP) ) p->aStep[iStep].nHeld++;
+    sqlite3_free(z);
+    stepCheck(p, iStep, pp->apCh[k], f, t);
+  }
 
   /* DROP TABLE takes the triggers with it: drop them before, create the
   ** target's after, so that no trigger body meets a half-built schema. */
@@ -864,7 +909,7 @@ static void emitRebuild(Planner *p, Pair *pp, DfTableDelta *pD){
     zE = 0;
     memset(&ddl, 0, sizeof(ddl));
     if( p->pD->xDropTrigger==0 ){ missingMethod(p, "drop triggers", f->aTrig[i].zName); break; }
-    if( methodResult(p, p->pD->xDropTrigger(&p->ctx, f, &f->aTrig[i], &ddl, &zE), zE) ) break;
+    if( DIALECT_FAILS(xDropTrigger, f, &f->aTrig[i]) ) break;
     zWhy = bSame ? planPrintf(p, "table %s is rebuilt: its unchanged trigger is"
                               " dropped before and recreated after", t->zName)
                  : planPrintf(p, "trigger changes or goes; table %s is rebuilt", t->zName);
@@ -882,7 +927,7 @@ static void emitRebuild(Planner *p, Pair *pp, DfTableDelta *pD){
     zE = 0;
     memset(&ddl, 0, sizeof(ddl));
     if( p->pD->xCreateTrigger==0 ){ missingMethod(p, "create triggers", t->aTrig[i].zName); break; }
-    if( methodResult(p, p->pD->xCreateTrigger(&p->ctx, t, &t->aTrig[i], &ddl, &zE), zE) ) break;
+    if( DIALECT_FAILS(xCreateTrigger, t, &t->aTrig[i]) ) break;
     zWhy = bSame ? planPrintf(p, "table %s is rebuilt: its unchanged trigger is"
                               " recreated after", t->zName)
                  : planPrintf(p, "new or changed trigger on %s (rebuilt)", t->zName);
@@ -908,7 +953,7 @@ static void planPair(Planner *p, Pair *pp){
     int i;
     memset(&ddl, 0, sizeof(ddl));
     if( p->pD->xRenameTable==0 ){ missingMethod(p, "rename tables", f->zName); return; }
-    if( methodResult(p, p->pD->xRenameTable(&p->ctx, f, t, &ddl, &zE), zE) ) return;
+    if( DIALECT_FAILS(xRenameTable, f, t) ) return;
     if( pp->pRename ){
       zWhy = planPrintf(p, "table %s is renamed to %s: %s (confidence %.2f)",
                         f->zName, t->zName,
@@ -950,7 +995,7 @@ static void planNewTable(Planner *p, DfTable *t, const char *zWhy){
   int i, k;
   memset(&ddl, 0, sizeof(ddl));
   if( p->pD->xCreateTable==0 ){ missingMethod(p, "create tables", t->zName); return; }
-  if( methodResult(p, p->pD->xCreateTable(&p->ctx, t, &ddl, &zE), zE) ) return;
+  if( DIALECT_FAILS(xCreateTable, t) ) return;
   i = addStep(p, PH_TABLE, PR_CREATE_TABLE, "create_table", t->zName, &ddl, zWhy);
   stepTouch(p, i, t->zSchema, t->zName);
   stepRole(p, i, DEP_CREATE, t->zSchema, t->zName);
@@ -970,7 +1015,7 @@ static void planNewTable(Planner *p, DfTable *t, const char *zWhy){
       memset(&ddl, 0, sizeof(ddl));
       if( p->pD->xAddConstraint==0 ){ missingMethod(p, "add foreign keys", c->zName); return; }
       zE = 0;
-      if( methodResult(p, p->pD->xAddConstraint(&p->ctx, &d, c, &ddl, &zE), zE) ) return;
+      if( DIALECT_FAILS(xAddConstraint, &d, c) ) return;
       j = addStep(p, PH_CONS, 0, "add_constraint", c->zName, &ddl,
                   "foreign key of a new table, added once every table exists");
       stepTouch(p, j, t->zSchema, t->zName);
@@ -982,7 +1027,7 @@ static void planNewTable(Planner *p, DfTable *t, const char *zWhy){
     memset(&ddl, 0, sizeof(ddl));
     if( p->pD->xCreateIndex==0 ){ missingMethod(p, "create indexes", t->aIdx[k].zName); return; }
     zE = 0;
-    if( methodResult(p, p->pD->xCreateIndex(&p->ctx, t, &t->aIdx[k], &ddl, &zE), zE) ) return;
+    if( DIALECT_FAILS(xCreateIndex, t, &t->aIdx[k]) ) return;
     ddl.nRows = 0;      /* the table is new and empty */
     j = addStep(p, PH_INDEX, 0, "create_index", t->aIdx[k].zName, &ddl,
                 "index of new table");
@@ -991,9 +1036,12 @@ static void planNewTable(Planner *p, DfTable *t, const char *zWhy){
   for(k=0; k<t->nTrig && p->rc==SQLITE_OK; k++){
     int j;
     memset(&ddl, 0, sizeof(ddl));
-    if( p->pD->xCreateTrigger==0 ){ missingMethod(p, "create triggers", t->aTrig[k].zName); return; }
+    if( p->pD->xCreateTrigger==0 ){
+      missingMethod(p, "create triggers", t->aTrig[k].zName);
+      return;
+    }
     zE = 0;
-    if( methodResult(p, p->pD->xCreateTrigger(&p->ctx, t, &t->aTrig[k], &ddl, &zE), zE) ) return;
+    if( DIALECT_FAILS(xCreateTrigger, t, &t->aTrig[k]) ) return;
     j = addStep(p, PH_POST, 0, "create_trigger", t->aTrig[k].zName, &ddl,
                 "trigger of new table");
     stepTouch(p, j, t->zSchema, t->zName);
@@ -1006,9 +1054,10 @@ static void planDropTable(Planner *p, DfTable *f, const char *zExplain){
   int i, k;
   memset(&ddl, 0, sizeof(ddl));
   if( p->pD->xDropTable==0 ){ missingMethod(p, "drop tables", f->zName); return; }
-  if( methodResult(p, p->pD->xDropTable(&p->ctx, f, &ddl, &zE), zE) ) return;
+  if( DIALECT_FAILS(xDropTable, f) ) return;
+  (void)zExplain;   /* the diff's "deletes its rows" is the dialect's to say */
   i = addStep(p, PH_DESTRUCTIVE, 1, "drop_table", f->zName, &ddl,
-              zExplain ? zExplain : "table is not in the target");
+              "table is not in the target");
   if( i<0 ) return;
   p->aStep[i].s.bDestructive = 1;
   stepTouch(p, i, f->zSchema, f->zName);
@@ -1144,7 +1193,7 @@ static void planViews(Planner *p){
     if( !abDrop[i] ) continue;
     memset(&ddl, 0, sizeof(ddl));
     if( p->pD->xDropView==0 ){ missingMethod(p, "drop views", cf->aView[i].zName); break; }
-    if( methodResult(p, p->pD->xDropView(&p->ctx, &cf->aView[i], &ddl, &zE), zE) ) break;
+    if( DIALECT_FAILS(xDropView, &cf->aView[i]) ) break;
     s = addStep(p, PH_PRE, 1, "drop_view", cf->aView[i].zName, &ddl, azWhyF[i]);
     stepTouch(p, s, cf->aView[i].zSchema, cf->aView[i].zName);
     stepRole(p, s, DEP_DROP, cf->aView[i].zSchema, cf->aView[i].zName);
@@ -1157,7 +1206,7 @@ static void planViews(Planner *p){
     if( !abCreate[j] ) continue;
     memset(&ddl, 0, sizeof(ddl));
     if( p->pD->xCreateView==0 ){ missingMethod(p, "create views", ct->aView[j].zName); break; }
-    if( methodResult(p, p->pD->xCreateView(&p->ctx, &ct->aView[j], &ddl, &zE), zE) ) break;
+    if( DIALECT_FAILS(xCreateView, &ct->aView[j]) ) break;
     s = addStep(p, PH_VIEW, 0, "create_view", ct->aView[j].zName, &ddl, azWhyT[j]);
     stepTouch(p, s, ct->aView[j].zSchema, ct->aView[j].zName);
     stepRole(p, s, DEP_CREATE, ct->aView[j].zSchema, ct->aView[j].zName);
@@ -1194,12 +1243,16 @@ static void planTypes(Planner *p){
       return;
     }
     memset(&ddl, 0, sizeof(ddl));
-    if( methodResult(p, bEnum ? p->pD->xEnum(&p->ctx, c, &ddl, &zE)
-                              : p->pD->xSequence(&p->ctx, c, &ddl, &zE), zE) ) return;
+    if( bEnum ? DIALECT_FAILS(xEnum, c) : DIALECT_FAILS(xSequence, c) ) return;
     if( ddl.zSql==0 ){ dfDdlClear(&ddl); continue; }
-    if( isChange(c, DF_CHANGE_DROP) ){ iPhase = PH_DESTRUCTIVE; iPrio = PR_LAST; }
-    else if( isChange(c, DF_CHANGE_ALTER) && c->bDestructive ){ iPhase = PH_DESTRUCTIVE; iPrio = PR_LAST; }
-    else { iPhase = PH_PRE; iPrio = PR_LAST; }
+    /* Types exist before the tables that use them; drops and lossy
+    ** changes come last, with the other destructive steps. */
+    iPrio = PR_LAST;
+    if( isChange(c, DF_CHANGE_DROP) || (isChange(c, DF_CHANGE_ALTER) && c->bDestructive) ){
+      iPhase = PH_DESTRUCTIVE;
+    }else{
+      iPhase = PH_PRE;
+    }
     zOp = planPrintf(p, "%s_%s", isChange(c, DF_CHANGE_ADD) ? "create" : c->zChange, c->zKind);
     i = addStep(p, iPhase, iPrio, zOp ? zOp : "", c->zObject, &ddl, c->zExplain);
     sqlite3_free(zOp);
@@ -1466,6 +1519,11 @@ static void applyMode(Planner *p){
           sqlite3_str_appendf(pW, "%s %s may lose data", s->s.zOperation, s->s.zObject);
         }
         if( s->zFail ) sqlite3_str_appendf(pW, "; %s", s->zFail);
+        if( s->bRebuild && s->nHeld>0 ){
+          sqlite3_str_appendf(pW, "; the rebuild also holds %d other change%s of %s,"
+                              " which wait%s with it", s->nHeld, s->nHeld==1 ? "" : "s",
+                              s->s.zObject, s->nHeld==1 ? "s" : "");
+        }
         sqlite3_str_appendall(pW, "; rerun with --allow-destructive or mode=manual");
       }else{
         sqlite3_str_appendf(pW, "%s; fix the data first or rerun with mode=manual", s->zFail);

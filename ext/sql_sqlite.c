@@ -584,6 +584,7 @@ static void appendQuarantineCopy(sqlite3_str *p, const DfDialectCtx *pCtx,
   }
   sqlite3_str_appendf(p, ", \"%w\" FROM ", zCol);
   appendName(p, zSchema, zTable);
+  /* Every row, NULLs too: the executor verifies the copy by row count. */
   sqlite3_str_appendall(p, ";\n");
   sqlite3_free(zQ);
 }
@@ -731,11 +732,11 @@ static int sqliteRebuild(const DfDialectCtx *pCtx, const DfTableDelta *pD,
     if( aiBack[i]>=0 ) continue;
     nDropped++;
     sqlite3_str_appendf(pNote, "%s%s.%s", nDropped>1 ? ", " : "drops ",
-                        pF->zName, c->zName);
+                        zName, c->zName);
     if( !bSoft || c->zGenExpr || !bKey ) continue;
-    appendQuarantineCopy(pFwd, pCtx, pT->zSchema, zName, pF->zName, &key,
+    appendQuarantineCopy(pFwd, pCtx, pT->zSchema, zName, zName, &key,
                          pF, aKeySrc, c->zName);
-    azFill[i] = dfQuarantineName(pCtx, pF->zName, c->zName);
+    azFill[i] = dfQuarantineName(pCtx, zName, c->zName);
     if( azFill[i]==0 ){ rc = SQLITE_NOMEM; goto cleanup; }
   }
 
@@ -995,9 +996,9 @@ static int sqliteDropColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
   if( bSoft ){
     /* Runs in the last phase: the table has its new name and column names. */
     for(i=0; i<key.nKey; i++) aKeyIdx[i] = key.aTo[i];
-    appendQuarantineCopy(pFwd, pCtx, pT->zSchema, pT->zName, pF->zName, &key,
+    appendQuarantineCopy(pFwd, pCtx, pT->zSchema, pT->zName, pT->zName, &key,
                          pT, aKeyIdx, pCol->zName);
-    zQ = dfQuarantineName(pCtx, pF->zName, pCol->zName);
+    zQ = dfQuarantineName(pCtx, pT->zName, pCol->zName);
   }
   sqlite3_str_appendall(pFwd, "ALTER TABLE ");
   appendName(pFwd, pT->zSchema, pT->zName);

@@ -876,18 +876,28 @@ int dfSqlSelectSources(const char *zSelect, char ***pazName){
   for(i=0; s.rc==SQLITE_OK && dfTok(&s, i)->eType!=DF_TK_EOF; i++){
     /* Common table expressions: "WITH [RECURSIVE] name [(cols)] AS (" and
     ** ", name [(cols)] AS (" - the name is not a dependency. */
-    if( dfIsName(&s, i) && !bExpect ){
+    if( dfIsName(&s, i) && !bExpect && i>0
+     && (dfIsKw(&s, i-1, "WITH") || dfIsKw(&s, i-1, "RECURSIVE")
+         || dfIsPunct(&s, i-1, ',')) ){
       j = i+1;
       if( dfIsPunct(&s, j, '(') ) j = dfSkipParen(&s, j);
       if( dfIsKw(&s, j, "AS") && (dfIsPunct(&s, j+1, '(')
-            || (dfIsKw(&s, j+1, "MATERIALIZED") || dfIsKw(&s, j+1, "NOT")))
-       && i>0 && (dfIsKw(&s, i-1, "WITH") || dfIsKw(&s, i-1, "RECURSIVE")
-                  || dfIsPunct(&s, i-1, ',')) ){
+            || dfIsKw(&s, j+1, "MATERIALIZED") || dfIsKw(&s, j+1, "NOT")) ){
         dfArrayAdd(&s, &azCte, &nCte, dfScanName(&s, i));
         continue;
       }
     }
-    if( dfIsPunct(&s, i, '(') ){ nDepth++; aFromDepth[nDepth] = 0; bExpect = 0; continue; }
+    if( dfIsPunct(&s, i, '(') ){
+      /* "FROM (a JOIN b)": a parenthesised join is still a FROM list. */
+      nDepth++;
+      aFromDepth[nDepth] = bExpect;
+      continue;
+    }
+    if( dfIsKw(&s, i, "SELECT") || dfIsKw(&s, i, "VALUES") ){
+      aFromDepth[nDepth] = 0;       /* a select list, until its FROM */
+      bExpect = 0;
+      continue;
+    }
     if( dfIsPunct(&s, i, ')') ){ if( nDepth>0 ) nDepth--; bExpect = 0; continue; }
     if( dfIsKw(&s, i, "FROM") || dfIsKw(&s, i, "JOIN") ){
       aFromDepth[nDepth] = 1;
@@ -902,7 +912,7 @@ int dfSqlSelectSources(const char *zSelect, char ***pazName){
     }
     if( bExpect ){
       bExpect = 0;
-      if( dfIsName(&s, i) && !dfIsKw(&s, i, "SELECT") && !dfIsKw(&s, i, "VALUES") ){
+      if( dfIsName(&s, i) ){
         int iName = i;
         if( dfIsPunct(&s, i+1, '.') && dfIsName(&s, i+2) ){ iName = i+2; }
         if( dfIsPunct(&s, iName+1, '(') ) continue;   /* table-valued function */
@@ -911,6 +921,9 @@ int dfSqlSelectSources(const char *zSelect, char ***pazName){
       }
     }
   }
+
+  /* Unbalanced text ends the walk early: keep what was found. */
+  if( s.rc==SQLITE_ERROR ) s.rc = SQLITE_OK;
 
   /* Drop CTE names (SQLite compares names case-insensitively). */
   for(k=0; s.rc==SQLITE_OK && k<nName; ){

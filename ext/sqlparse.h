@@ -154,7 +154,9 @@ int dfSqlViewBody(const char *zSql);
 ** dropped; names of common table expressions and table-valued functions
 ** are left out. The caller keeps those that name existing objects.
 ** Returns the number of names and sets *pazName (OUT: caller frees the
-** array and each string with sqlite3_free), or -1 on OOM.
+** array and each string with sqlite3_free), or -1 on OOM. Text that is not
+** well formed (unbalanced parentheses) gives the names found before the
+** fault.
 */
 int dfSqlSelectSources(const char *zSelect, char ***pazName);
 

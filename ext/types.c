@@ -1468,14 +1468,19 @@ static int isPlainIdent(const char *z, int n){
   return 1;
 }
 
-/* Push a string literal whose decoded contents are z[0..n). */
+/* Push a string literal whose decoded contents are z[0..n). Contents with
+** a backslash are printed E'a\\b': MySQL would read a backslash in '...' as
+** an escape, E'...' reads the same everywhere, so re-normalising the text
+** with any engine gives it back unchanged. */
 static void pushString(ExprBuf *p, sqlite3_str *t, const char *z, int n){
-  int i;
+  int i, bBs = 0;
   char *zLit;
   sqlite3_str_reset(t);
+  for(i=0; i<n; i++) if( z[i]=='\\' ) bBs = 1;
+  if( bBs ) sqlite3_str_appendchar(t, 1, 'E');
   sqlite3_str_appendchar(t, 1, '\'');
   for(i=0; i<n; i++){
-    if( z[i]=='\'' ) sqlite3_str_appendchar(t, 1, '\'');
+    if( z[i]=='\'' || z[i]=='\\' ) sqlite3_str_appendchar(t, 1, z[i]);
     sqlite3_str_appendchar(t, 1, z[i]);
   }
   sqlite3_str_appendchar(t, 1, '\'');
@@ -1826,8 +1831,28 @@ static void exprLevels(const ExprBuf *p, int *a, int *aBtw){
   }
 }
 
+/* aMatch[i]: index of the bracket matching the one at i, -1 elsewhere. */
+static void exprMatches(const ExprBuf *p, int *aMatch, int *aStack){
+  int i, n = 0;
+  for(i=0; i<p->nTok; i++){
+    int e = p->aTok[i].eType;
+    aMatch[i] = -1;
+    if( e==ET_LP || e==ET_LB ){
+      aStack[n++] = i;
+    }else if( (e==ET_RP || e==ET_RB) && n>0 ){
+      int o = aStack[n-1];
+      if( (e==ET_RP)==(p->aTok[o].eType==ET_LP) ){
+        aMatch[o] = i;
+        aMatch[i] = o;
+        n--;
+      }
+    }
+  }
+}
+
 /* Decide whether the group ( at i .. ) at j may lose its parentheses. */
-static int groupRemovable(const ExprBuf *p, const int *aLv, int i, int j){
+static int groupRemovable(const ExprBuf *p, const int *aLv, const int *aMatch,
+                          int i, int j){
   int L = 0, R = 0, I = LV_ATOM, O, k;
   int eL = ebType(p, i-1), eR = ebType(p, j+1);
   if( j==i+1 ) return 0;
@@ -1852,9 +1877,8 @@ static int groupRemovable(const ExprBuf *p, const int *aLv, int i, int j){
   for(k=i+1; k<j; k++){
     int e = p->aTok[k].eType;
     if( e==ET_LP || e==ET_LB ){
-      int m = ebMatch(p, k);
-      if( m<0 || m>j ) return 0;
-      k = m;
+      if( aMatch[k]<k || aMatch[k]>j ) return 0;
+      k = aMatch[k];
       continue;
     }
     if( e==ET_COMMA ) return 0;
@@ -1885,29 +1909,44 @@ static int groupRemovable(const ExprBuf *p, const int *aLv, int i, int j){
   return 0;
 }
 
-/* One pass of parenthesis removal; returns the number of groups removed.
-** A group nested in one removed in this pass waits for the next pass, as
-** its neighbours change. */
+/* One pass of parenthesis removal, linear in the number of tokens; returns
+** the number of groups removed. ((x)) always loses its inner pair. A group
+** that touches a pair removed in this pass waits for the next pass, as its
+** neighbours change. */
 static int exprStripParens(ExprBuf *p){
-  int *aLv, *aBtw;
+  int *aLv, *aBtw, *aMatch;
   char *aDel;
   int i, nDel = 0, n = 0;
+  sqlite3_int64 nSlot = (sqlite3_int64)p->nTok + 1;
   if( p->rc || p->nTok==0 ) return 0;
-  aLv = sqlite3_malloc64(sizeof(int)*2*((sqlite3_int64)p->nTok+1) + p->nTok + 1);
+  aLv = sqlite3_malloc64(sizeof(int)*4*nSlot + nSlot);
   if( aLv==0 ){ p->rc = SQLITE_NOMEM; return 0; }
-  aBtw = aLv + p->nTok + 1;
-  aDel = (char*)(aBtw + p->nTok + 1);
-  memset(aDel, 0, p->nTok+1);
+  aBtw = aLv + nSlot;
+  aMatch = aBtw + nSlot;
+  aDel = (char*)(aMatch + 2*nSlot);
+  memset(aDel, 0, (size_t)nSlot);
+  exprMatches(p, aMatch, aBtw);
   exprLevels(p, aLv, aBtw);
   for(i=0; i<p->nTok; i++){
-    int j;
-    if( p->aTok[i].eType!=ET_LP ) continue;
-    j = ebMatch(p, i);
-    if( j<0 ) break;
-    if( groupRemovable(p, aLv, i, j) ){
+    int j = aMatch[i];
+    if( p->aTok[i].eType!=ET_LP || j<0 ) continue;
+    if( i>0 && aDel[i-1] ) continue;
+    if( j+1<p->nTok && aDel[j+1] ) continue;
+    if( p->aTok[i+1].eType==ET_LP && aMatch[i+1]==j-1 ){
+      int k, bComma = 0;
+      for(k=i+2; k<j-1; k++){
+        if( p->aTok[k].eType==ET_LP || p->aTok[k].eType==ET_LB ) k = aMatch[k]<k ? k : aMatch[k];
+        else if( p->aTok[k].eType==ET_COMMA ) bComma = 1;
+      }
+      if( !bComma ){
+        aDel[i+1] = aDel[j-1] = 1;
+        nDel++;
+        continue;
+      }
+    }
+    if( groupRemovable(p, aLv, aMatch, i, j) ){
       aDel[i] = aDel[j] = 1;
       nDel++;
-      i = j;
     }
   }
   if( nDel ){
@@ -2070,14 +2109,15 @@ static int canonNumber(const char *z, sqlite3_str *s){
 ** OUT: caller frees. */
 static char *stringContents(const ExprBuf *p, int i){
   const char *z = ebZ(p, i);
-  int n = p->aTok[i].n, k, m = 0;
+  int n = p->aTok[i].n, k, m = 0, bE;
   char *zOut;
   if( ebType(p, i)!=ET_STRING || n<2 ) return 0;
+  bE = z[0]=='E';                 /* pushString() doubled the backslashes */
   zOut = sqlite3_malloc64(n);
   if( zOut==0 ) return 0;
-  for(k=1; k<n-1; k++){
+  for(k=1+bE; k<n-1; k++){
     zOut[m++] = z[k];
-    if( z[k]=='\'' ) k++;
+    if( z[k]=='\'' || (bE && z[k]=='\\') ) k++;
   }
   zOut[m] = 0;
   return zOut;
@@ -2321,7 +2361,7 @@ static void exprCanon(ExprBuf *p){
   int nPass;
   exprFixUnary(p);
   exprStripTypedLiterals(p);
-  for(nPass=0; nPass<10000 && p->rc==SQLITE_OK; nPass++){
+  for(nPass=0; nPass<1000 && p->rc==SQLITE_OK; nPass++){
     int n = exprStripCasts(p);
     n += exprRewriteAny(p);
     n += exprRewriteBetween(p);

@@ -200,13 +200,15 @@ cleanup:
 }
 
 /*
-** MODEL and DATABASE are required, OPTIONS is not. An unusable "=" on an
-** argument means "not this plan"; a missing argument is the user's error.
+** MODEL and DATABASE are required, OPTIONS is not. An unusable "=" on an argument
+** means "not this plan" (SQLITE_CONSTRAINT); a plan without the required
+** arguments gets a prohibitive cost, and xFilter says what is missing if
+** SQLite has no other plan ("schema_diff() needs FROM and TO").
 */
 static int vtCompatBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
-  (void)pVtab;
   int aiCons[3] = {-1, -1, -1};   /* constraint index for model, database, options */
   int mUnusable = 0, idxNum = 0, iArg = 0, i;
+  (void)pVtab;
   for(i=0; i<pInfo->nConstraint; i++){
     const struct sqlite3_index_constraint *p = &pInfo->aConstraint[i];
     int iCol = p->iColumn - VT_COMPAT_COL_MODEL;

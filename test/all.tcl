@@ -54,6 +54,11 @@ set timeout [envor DATAFLOW_TEST_TIMEOUT 600]
 if {![string is integer -strict $jobs] || $jobs < 1} { set jobs 1 }
 if {![string is double -strict $timeout] || $timeout <= 0} { set timeout 600 }
 set tclsh [info nameofexecutable]
+# `make check` runs in the build directory, which need not be the source
+# tree (a VPATH build): tell tester.tcl where the built files are.
+if {[envor DATAFLOW_BUILD ""] eq "" && [file exists config.status] && [file exists Makefile]} {
+  set env(DATAFLOW_BUILD) [pwd]
+}
 set build [file normalize [envor DATAFLOW_BUILD [file dirname $testdir]]]
 set dataflow_bin [file normalize [envor DATAFLOW_BIN [file join $build tools dataflow]]]
 

@@ -4,10 +4,13 @@
 #
 #   source $testdir/servers.tcl
 #   require_server pg                    ;# or: require_server mysql
-#   set url [pg_fresh_db shop]           ;# postgresql://postgres@127.0.0.1:PORT/shop
-#   pg_exec shop {CREATE TABLE t(a int); SELECT 1}     ;# -> 1 (psql -At output)
-#   set url [mysql_fresh_db shop]        ;# mysql://root@127.0.0.1:PORT/shop
-#   mysql_exec shop {SELECT 1}                          ;# -> 1 (tab-separated)
+#   set url [pg_fresh_db pgmirror_a]     ;# postgresql://postgres@127.0.0.1:PORT/pgmirror_a
+#   pg_exec pgmirror_a {CREATE TABLE t(a int); SELECT 1}   ;# -> 1 (psql -At output)
+#   set url [mysql_fresh_db mymirror_a]  ;# mysql://root@127.0.0.1:PORT/mymirror_a
+#   mysql_exec mymirror_a {SELECT 1}                      ;# -> 1 (tab-separated)
+#
+#   Database names must start with the file's testprefix (here pgmirror and
+#   mymirror): files run in parallel on the same server.
 #   pg_url NAME,  mysql_url NAME         ;# URLs of existing databases
 #
 # require_server KIND
@@ -57,7 +60,7 @@ proc ::dfsrv::needed_by {file} {
   close $f
   set kinds {}
   foreach kind {pg mysql} {
-    if {[regexp -line "^\\s*require_server\\s+$kind\\s*(;|#|\$)" $text]} { lappend kinds $kind }
+    if {[regexp "\\mrequire_server\\s+$kind\\M" $text]} { lappend kinds $kind }
   }
   return $kinds
 }
@@ -78,7 +81,7 @@ proc ::dfsrv::skip_reason {kind bin} {
     foreach line [split $out \n] {
       if {[regexp -nocase "^\\s*$engine($kind)\\M\[:\\s\]*(.*)\$" $line -> rest]
           && [regexp -nocase {\m(no|not)\M} $rest]} {
-        return "$title($kind) is not built into tools/dataflow: [string trim $line]"
+        return "$title($kind) is not built into tools/dataflow: [regsub -all {\s+} [string trim $line] { }]"
       }
     }
   }
@@ -206,8 +209,18 @@ proc mysql_exec {db sql} {
   return $out
 }
 
+# Test files run in parallel against one server: a database name must
+# start with the file's testprefix, so that two files never share one.
+proc ::dfsrv::check_dbname {cmd name} {
+  if {[info exists ::testprefix] && $::testprefix ne ""
+      && ![string match -nocase "$::testprefix*" $name]} {
+    error "$cmd: database name '$name' must start with the test prefix '$::testprefix' (test files share the server)"
+  }
+}
+
 # Drops database NAME if it exists, creates it empty; returns its URL.
 proc pg_fresh_db {name} {
+  ::dfsrv::check_dbname pg_fresh_db $name
   set q "\"[string map {\" \"\"} $name]\""
   pg_exec "" "DROP DATABASE IF EXISTS $q WITH (FORCE);"
   pg_exec "" "CREATE DATABASE $q;"
@@ -215,6 +228,7 @@ proc pg_fresh_db {name} {
 }
 
 proc mysql_fresh_db {name} {
+  ::dfsrv::check_dbname mysql_fresh_db $name
   set q "`[string map {` ``} $name]`"
   mysql_exec "" "DROP DATABASE IF EXISTS $q; CREATE DATABASE $q;"
   return [mysql_url $name]

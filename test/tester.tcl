@@ -27,7 +27,8 @@
 #                                       is read as a list (whitespace-insensitive)
 #   do_catchsql_test ?-db DB? NAME SQL EXPECTED   {0 {values}} or {1 {error message}}
 #   do_dataflow_test NAME ARGS RC GLOB  run tools/dataflow ARGS: exit code RC and
-#                                       output matching the glob pattern GLOB
+#                                       output matching GLOB, a `string match`
+#                                       pattern (write \[ \] \* \? for literals)
 #   skip_test NAME REASON               counted and printed as skipped
 #   execsql SQL ?DB?, catchsql SQL ?DB?  (SQL sees the caller's $variables)
 #   reset_db                            fresh $tmpdir/test.db as `db`, extension loaded

@@ -755,7 +755,7 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
   Apply a;
   DfCatalog *pAfter = 0;
   double rStart = 0;
-  int i, rc, nRun = 0, iStepFailed = 0, bTxn = 0, bJournal = 0;
+  int i, rc, nRun = 0, iStepFailed = 0, bTxn = 0, bJournal = 0, bReleased = 0;
   char *zErr = 0;
 
   memset(&a, 0, sizeof(a));
@@ -956,6 +956,11 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
     rc = dfHistoryUpdate(e, pTarget->pConn, a.zVersion, &set, &zErr);
     dfHistClear(&set);
     if( rc ) goto failed;
+    /* Give the lock back in the same commit (one commit less; if COMMIT
+    ** fails the rollback brings the row back and we release it then). */
+    rc = dfLeaseRelease(&a.lease, &zErr);
+    if( rc ) goto failed;
+    bReleased = 1;
     if( e->xCommit(pTarget->pConn, &zErr) ){
       rc = DF_EXIT_APPLY;
       goto failed;
@@ -988,6 +993,7 @@ failed:
     double rSec = rStart>0 ? monoSeconds() - rStart : 0;
     if( bTxn ) e->xRollback(pTarget->pConn, &zIgnore);
     free(zIgnore);
+    if( bReleased ) a.lease.bHeld = 1;   /* the rollback restored the row */
     dfCatalogFree(pAfter);
     if( bJournal ) recordFailure(&a, iStepFailed, zErr ? zErr : "?", rSec);
     if( a.bDry ){

@@ -626,6 +626,33 @@ done:
 
 /* ------------------------------------------------------------------ open */
 
+/*
+** Does the file's size agree with its SQLite header? A file cut short by a
+** copy or a full disk may still read "fine" when the bytes lost were
+** unused, but it is not the file that was written. Returns 0 when it
+** agrees (or the header does not say), else writes a reason into zWhy.
+*/
+static int checkFileSize(const char *zPath, long long nFile, char *zWhy,
+                         size_t nWhy){
+  unsigned char a[100];
+  FILE *f = fopen(zPath, "rb");
+  size_t n = f ? fread(a, 1, sizeof(a), f) : 0;
+  long long nPage, szPage, nWant;
+  if( f ) fclose(f);
+  if( n<sizeof(a) || memcmp(a, "SQLite format 3", 16)!=0 ) return 0;
+  szPage = (a[16]<<8) | a[17];
+  if( szPage==1 ) szPage = 65536;
+  nPage = ((long long)a[28]<<24) | (a[29]<<16) | (a[30]<<8) | a[31];
+  /* The in-header size is valid only when the change counter matches the
+  ** version-valid-for number (SQLite file format, section 1.3.7). */
+  if( nPage==0 || memcmp(a+24, a+92, 4)!=0 ) return 0;
+  nWant = nPage*szPage;
+  if( nFile==nWant ) return 0;
+  snprintf(zWhy, nWhy, "the file has %lld bytes, its header says %lld",
+           nFile, nWant);
+  return 1;
+}
+
 void dfPlanFileClose(DfPlanFile *p){
   int i;
   if( p==0 ) return;
@@ -778,6 +805,13 @@ int dfPlanFileOpen(const char *zPath, int bWrite, DfPlanFile **ppPlan,
   }
 
   /* A truncated or damaged file must not be half-read. */
+  {
+    char zWhy[128];
+    if( checkFileSize(zPath, (long long)st.st_size, zWhy, sizeof(zWhy)) ){
+      *pzErr = xasprintf(DAMAGED, zPath, zWhy);
+      goto fail;
+    }
+  }
   zCheck = queryText(p->db, "PRAGMA quick_check", 0, &rc);
   if( rc!=SQLITE_OK || zCheck==0 || strcmp(zCheck, "ok")!=0 ){
     *pzErr = xasprintf(DAMAGED, zPath,
