@@ -322,6 +322,10 @@ static void showText(const DfPlanFile *p){
            "longer count%s)\n", p->nStaleApproval,
            p->nStaleApproval==1 ? "" : "s", p->nStaleApproval==1 ? "s" : "");
   }
+  if( p->nApproval==0 && strcmp(p->zMode, "production")==0 && p->nStep>0 ){
+    printf("%sMode production: apply needs an approval first (dataflow "
+           "approve %s --as NAME)%s\n", c.zYellow, p->zPath, c.zReset);
+  }
   printf("%s", c.zBold);
   printSummary(p, stdout);
   printf("%s", c.zReset);

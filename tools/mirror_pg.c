@@ -1,0 +1,1160 @@
+/*
+** mirror_pg.c — `dataflow mirror postgresql://...`: the PostgreSQL system
+** catalogs into a snapshot (catalog.h), in a fixed number of bulk queries.
+**
+** Usage:
+**
+**   dataflow mirror postgresql://app@db/shop -o shop.snapshot
+**   dataflow mirror postgresql://app@db/shop --schema public --schema billing -o s.snap
+**   dataflow mirror postgresql://app@db/shop --schema '*' -o all.snap   (every schema)
+**
+** HOW IT WORKS
+**
+** Nine queries, one per kind of object, whatever the number of tables
+** (pg_dump's way): relations (pg_class: tables, partitioned tables, views,
+** materialized views, with reloptions, partition keys and bounds, parents,
+** comments), columns (pg_attribute + pg_attrdef + pg_type + pg_collation),
+** constraints (pg_constraint with pg_get_constraintdef, key columns
+** resolved to names), indexes (pg_index with pg_get_indexdef per key,
+** indoption, collations, operator classes, INCLUDE columns, predicates),
+** enum types (pg_enum labels in enumsortorder), sequences (pg_sequence
+** with OWNED BY), view dependencies (pg_rewrite + pg_depend), triggers
+** (pg_get_triggerdef). Each is filtered to the requested schemas by a bound
+** text[] parameter, and leaves out objects that belong to an extension.
+** Server-version differences are branched per column fragment (the
+** VER(...) choices below), never by copying whole queries.
+**
+** Naming: the default schema (public, or the first --schema; public for
+** '*') is stored as '' so that a model compares with it; other schemas
+** keep their names. Type references (enum, domain, partition parents) are
+** bare names in the default schema and schema.name elsewhere.
+**
+** What is recorded how (doc/postgresql.md has the full list):
+**  - types: format_type() as type_native, normalised by dfTypeNormalise();
+**    enums as family enum with type_ref = the enum; domains with the family
+**    of their base type and type_ref = the domain; any other type of family
+**    "other" with type_ref = its spelling, so that the checksum tells them
+**    apart;
+**  - serial columns: the default nextval('t_id_seq') and the sequence with
+**    owned_by = "t.id"; identity columns: identity always / by default, and
+**    their internal sequences are not listed;
+**  - partitions: the parent is kind "partitioned" with options
+**    {"partition_by":"RANGE (a)"}; a partition has options
+**    {"partition_of":"parent","bound":"FOR VALUES ..."} and only what it
+**    declares itself: inherited columns, constraints, indexes and cloned
+**    triggers come with PARTITION OF and are not repeated;
+**  - constraint and index names PostgreSQL would have chosen itself
+**    (makeObjectName: t_pkey, t_a_key, t_a_fkey, t_check, t_a_idx ...,
+**    with their numbered variants) are marked generated_name = 1;
+**  - DataFlow's own objects (dataflow_*: history, lock, quarantined tables,
+**    columns and sequences) are left out.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pg.h"
+#include "catalog.h"
+#include "types.h"
+#include "dfjson.h"
+#include "util.h"
+
+#define PG_NAMEDATALEN 64     /* PostgreSQL's NAMEDATALEN */
+
+typedef struct Mir Mir;
+struct Mir {
+  PGconn *pg;             /* source */
+  sqlite3 *db;            /* snapshot, catalog in "main" */
+  int iVer;               /* PQserverVersion(), e.g. 150020 */
+  const char *zDefault;   /* default schema: stored as '' */
+  int bAll;               /* --schema '*': every user schema */
+  char *zSchemaArray;     /* text[] literal of the schemas, bound as $1 */
+  int rc;                 /* sticky: 0 or 1 */
+  char *zErr;             /* first error (malloc'd) */
+  const char *zSafeUrl;   /* for messages */
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static void mirFail(Mir *m, char *zMsg){
+  if( m->rc==0 ){
+    m->rc = 1;
+    m->zErr = zMsg;
+  }else{
+    free(zMsg);
+  }
+}
+
+/* The stored schema name: '' for the default schema. */
+static const char *schemaOut(Mir *m, const char *zNsp){
+  return (zNsp && strcmp(zNsp, m->zDefault)==0) ? "" : (zNsp ? zNsp : "");
+}
+
+/* A name as other objects refer to it: bare in the default schema (and
+** pg_catalog), "schema.name" elsewhere. OUT: caller frees with free(). */
+static char *refName(Mir *m, const char *zNsp, const char *zName){
+  if( zNsp==0 || strcmp(zNsp, m->zDefault)==0 || strcmp(zNsp, "pg_catalog")==0 ){
+    return xstrdup(zName ? zName : "");
+  }
+  return xasprintf("%s.%s", zNsp, zName ? zName : "");
+}
+
+/* Build the text[] literal {"a","b"} of the requested schemas. */
+static char *arrayLiteral(int n, const char **az){
+  size_t nAlloc = 3;
+  int i;
+  char *z, *p;
+  for(i=0; i<n; i++) nAlloc += strlen(az[i])*2 + 3;
+  z = p = xmalloc(nAlloc);
+  *p++ = '{';
+  for(i=0; i<n; i++){
+    const char *s;
+    if( i ) *p++ = ',';
+    *p++ = '"';
+    for(s=az[i]; *s; s++){
+      if( *s=='"' || *s=='\\' ) *p++ = '\\';
+      *p++ = *s;
+    }
+    *p++ = '"';
+  }
+  *p++ = '}';
+  *p = 0;
+  return z;
+}
+
+/* The schema filter on namespace alias zAlias. OUT: caller frees. */
+static char *schemaFilter(Mir *m, const char *zAlias){
+  if( m->bAll ){
+    return xasprintf("(%s.nspname NOT IN ('pg_catalog', 'information_schema')"
+                     " AND %s.nspname NOT LIKE 'pg\\_toast%%'"
+                     " AND %s.nspname NOT LIKE 'pg\\_temp\\_%%')",
+                     zAlias, zAlias, zAlias);
+  }
+  return xasprintf("%s.nspname = ANY($1::text[])", zAlias);
+}
+
+/* Run a catalog query with the schema array bound as $1 (when used). */
+static PGresult *mirQuery(Mir *m, const char *zSql){
+  const char *azParam[1];
+  char *zErr = 0;
+  PGresult *res;
+  if( m->rc ) return 0;
+  azParam[0] = m->zSchemaArray;
+  res = pgRun(m->pg, zSql, m->bAll ? 0 : 1, azParam, &zErr);
+  if( res==0 ){
+    mirFail(m, xasprintf("cannot read the catalog of %s: %s", m->zSafeUrl, zErr));
+    free(zErr);
+  }
+  return res;
+}
+
+/* Value of row i, column j; NULL for SQL NULL. */
+static const char *val(PGresult *r, int i, int j){
+  return PQgetisnull(r, i, j) ? 0 : PQgetvalue(r, i, j);
+}
+static int valBool(PGresult *r, int i, int j){
+  const char *z = val(r, i, j);
+  return z && z[0]=='t';
+}
+
+static sqlite3_stmt *mirPrepare(Mir *m, const char *zSql){
+  sqlite3_stmt *p = 0;
+  if( m->rc ) return 0;
+  if( sqlite3_prepare_v2(m->db, zSql, -1, &p, 0)!=SQLITE_OK ){
+    mirFail(m, xasprintf("cannot write the snapshot: %s", sqlite3_errmsg(m->db)));
+  }
+  return p;
+}
+
+/* Bind text (NULL binds NULL) or an int to parameter i. */
+static void bindText(sqlite3_stmt *p, int i, const char *z){
+  if( z ) sqlite3_bind_text(p, i, z, -1, SQLITE_TRANSIENT);
+  else sqlite3_bind_null(p, i);
+}
+static void bindIntOrNull(sqlite3_stmt *p, int i, int v){
+  if( v<0 ) sqlite3_bind_null(p, i); else sqlite3_bind_int(p, i, v);
+}
+
+static void mirStep(Mir *m, sqlite3_stmt *p){
+  if( m->rc==0 && sqlite3_step(p)!=SQLITE_DONE ){
+    mirFail(m, xasprintf("cannot write the snapshot: %s", sqlite3_errmsg(m->db)));
+  }
+  sqlite3_reset(p);
+  sqlite3_clear_bindings(p);
+}
+
+/* Re-serialise a JSON array of strings (as PostgreSQL's json_agg prints
+** it) in DataFlow's canonical form ["a","b"]. NULL in, NULL out. OUT:
+** caller frees with sqlite3_free. */
+static char *canonStrings(Mir *m, const char *zJson){
+  char **az = 0;
+  int n, i;
+  sqlite3_str *s;
+  if( zJson==0 ) return 0;
+  n = dfJsonStrings(zJson, &az);
+  if( n<0 ){
+    mirFail(m, xasprintf("unexpected catalog value '%s'", zJson));
+    return 0;
+  }
+  s = sqlite3_str_new(0);
+  sqlite3_str_appendchar(s, 1, '[');
+  for(i=0; i<n; i++){
+    if( i ) sqlite3_str_appendchar(s, 1, ',');
+    dfJsonAppendString(s, az[i]);
+  }
+  sqlite3_str_appendchar(s, 1, ']');
+  if( n>0 ) dfJsonFreeStrings(n, az);
+  return sqlite3_str_finish(s);
+}
+
+/* ------------------------------------------------------------ generated names */
+
+/* Clip n bytes of UTF-8 z back to a character boundary (pg_mbcliplen). */
+static int clipUtf8(const char *z, int n){
+  while( n>0 && ((unsigned char)z[n] & 0xC0)==0x80 ) n--;
+  return n;
+}
+
+/* PostgreSQL's makeObjectName(name1, name2, label) (indexcmds.c). OUT: free(). */
+static char *makeObjectName(const char *z1, const char *z2, const char *zLabel){
+  int n1 = (int)strlen(z1), n2 = z2 ? (int)strlen(z2) : 0;
+  int overhead = (z2 ? 1 : 0) + (zLabel ? (int)strlen(zLabel) + 1 : 0);
+  int avail = PG_NAMEDATALEN - 1 - overhead;
+  while( n1 + n2 > avail ){
+    if( n1 > n2 ) n1--; else n2--;
+  }
+  n1 = clipUtf8(z1, n1);
+  if( z2 ) n2 = clipUtf8(z2, n2);
+  if( z2 && zLabel ) return xasprintf("%.*s_%.*s_%s", n1, z1, n2, z2, zLabel);
+  if( z2 ) return xasprintf("%.*s_%.*s", n1, z1, n2, z2);
+  if( zLabel ) return xasprintf("%.*s_%s", n1, z1, zLabel);
+  return xasprintf("%.*s", n1, z1);
+}
+
+/* Is zName what ChooseConstraintName/ChooseRelationName would pick for
+** (z1, z2, zLabel): the plain name or a numbered variant (label1...)? */
+static int isChosenName(const char *zName, const char *z1, const char *z2,
+                        const char *zLabel){
+  int i;
+  for(i=0; i<100; i++){
+    char zLab[64];
+    char *z;
+    int b;
+    if( i==0 ) snprintf(zLab, sizeof(zLab), "%s", zLabel);
+    else snprintf(zLab, sizeof(zLab), "%s%d", zLabel, i);
+    z = makeObjectName(z1, z2, zLab);
+    b = strcmp(z, zName)==0;
+    free(z);
+    if( b ) return 1;
+    if( i==0 ){
+      /* Numbered variants end in a digit. */
+      size_t n = strlen(zName);
+      if( n==0 || zName[n-1]<'0' || zName[n-1]>'9' ) break;
+    }
+  }
+  return 0;
+}
+
+/* Column names joined by '_', at most NAMEDATALEN-1 bytes (as
+** ChooseIndexNameAddition / ChooseForeignKeyConstraintNameAddition). */
+static char *joinNames(int n, char **az){
+  char zBuf[PG_NAMEDATALEN*2];
+  size_t nBuf = 0;
+  int i;
+  zBuf[0] = 0;
+  for(i=0; i<n; i++){
+    size_t k;
+    if( nBuf>0 ) zBuf[nBuf++] = '_';
+    k = strlen(az[i]);
+    if( k > PG_NAMEDATALEN - 1 - nBuf ) k = PG_NAMEDATALEN - 1 - nBuf;
+    memcpy(zBuf + nBuf, az[i], k);
+    nBuf += k;
+    zBuf[nBuf] = 0;
+    if( nBuf >= PG_NAMEDATALEN - 1 ) break;
+  }
+  return xstrdup(zBuf);
+}
+
+/* Did PostgreSQL generate constraint name zName of kind cKind on table
+** zTable with key columns zColsJson? */
+static int constraintNameGenerated(const char *zName, const char *zTable,
+                                   char cKind, const char *zColsJson){
+  char **az = 0;
+  int n = dfJsonStrings(zColsJson, &az), b = 0;
+  char *zCols = n>0 ? joinNames(n, az) : xstrdup("");
+  switch( cKind ){
+    case 'p': b = isChosenName(zName, zTable, 0, "pkey"); break;
+    case 'u': b = isChosenName(zName, zTable, zCols, "key"); break;
+    case 'f': b = isChosenName(zName, zTable, zCols, "fkey"); break;
+    case 'x': b = isChosenName(zName, zTable, zCols, "excl"); break;
+    case 'c':
+      b = isChosenName(zName, zTable, 0, "check")
+       || (n>0 && isChosenName(zName, zTable, az[0], "check"));
+      break;
+  }
+  free(zCols);
+  if( n>0 ) dfJsonFreeStrings(n, az);
+  return b;
+}
+
+/* ------------------------------------------------------------ relations */
+
+/* Canonical options JSON of a relation, or NULL. OUT: sqlite3_free. */
+static char *tableOptions(Mir *m, const char *zPartBy, const char *zParentNsp,
+                          const char *zParent, const char *zBound,
+                          const char *zInherits, int bUnlogged,
+                          const char *zRelOpts){
+  sqlite3_str *s = sqlite3_str_new(0);
+  int n = 0;
+  char *z;
+  sqlite3_str_appendchar(s, 1, '{');
+  if( zPartBy ){
+    sqlite3_str_appendall(s, "\"partition_by\":");
+    dfJsonAppendString(s, zPartBy);
+    n++;
+  }
+  if( zParent ){
+    char *zRef = refName(m, zParentNsp, zParent);
+    sqlite3_str_appendf(s, "%s\"partition_of\":", n++ ? "," : "");
+    dfJsonAppendString(s, zRef);
+    free(zRef);
+    sqlite3_str_appendall(s, ",\"bound\":");
+    dfJsonAppendString(s, zBound ? zBound : "DEFAULT");
+  }
+  if( zInherits ){
+    /* [["nsp","name"],...] from the query: refer to each parent. */
+    DfJson *pArr = dfJsonParse(zInherits, 0);
+    int i;
+    sqlite3_str_appendf(s, "%s\"inherits\":[", n++ ? "," : "");
+    for(i=0; pArr && pArr->eType==DF_JSON_ARRAY && i<pArr->nChild; i++){
+      DfJson *e = &pArr->aChild[i];
+      if( e->eType==DF_JSON_ARRAY && e->nChild==2 ){
+        char *zRef = refName(m, e->aChild[0].zText, e->aChild[1].zText);
+        if( i ) sqlite3_str_appendchar(s, 1, ',');
+        dfJsonAppendString(s, zRef);
+        free(zRef);
+      }
+    }
+    dfJsonFree(pArr);
+    sqlite3_str_appendchar(s, 1, ']');
+  }
+  if( bUnlogged ){
+    sqlite3_str_appendf(s, "%s\"unlogged\":1", n++ ? "," : "");
+  }
+  if( zRelOpts ){
+    char *zCanon = canonStrings(m, zRelOpts);
+    sqlite3_str_appendf(s, "%s\"with\":%s", n++ ? "," : "", zCanon ? zCanon : "[]");
+    sqlite3_free(zCanon);
+  }
+  sqlite3_str_appendchar(s, 1, '}');
+  z = sqlite3_str_finish(s);
+  if( n==0 ){ sqlite3_free(z); return 0; }
+  return z;
+}
+
+static void mirRelations(Mir *m){
+  char *zFilter = schemaFilter(m, "n");
+  char *zSql = xasprintf(
+    "SELECT n.nspname, c.relname, c.relkind, c.relpersistence,"
+    " array_to_json(c.reloptions)::text, d.description,"
+    " %s,"                                             /* 6 partition key */
+    " %s,"                                             /* 7 is a partition */
+    " %s,"                                             /* 8 bound */
+    " CASE WHEN c.relkind IN ('v','m') THEN pg_catalog.pg_get_viewdef(c.oid) END,"
+    " (SELECT json_agg(json_build_array(pn.nspname, p.relname) ORDER BY i.inhseqno)"
+    "    FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
+    "    JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace"
+    "   WHERE i.inhrelid = c.oid)::text"
+    " FROM pg_catalog.pg_class c"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid"
+    "  AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0"
+    " WHERE c.relkind IN ('r', 'p', 'v', 'm') AND %s"
+    "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
+    "   WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.objid = c.oid"
+    "   AND e.deptype = 'e')",
+    m->iVer>=100000 ? "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END"
+                    : "NULL",
+    m->iVer>=100000 ? "c.relispartition" : "false",
+    m->iVer>=100000 ? "pg_catalog.pg_get_expr(c.relpartbound, c.oid)" : "NULL",
+    zFilter);
+  PGresult *r = mirQuery(m, zSql);
+  sqlite3_stmt *pTab = mirPrepare(m,
+    "INSERT INTO main.tables(schema, name, kind, options, comment)"
+    " VALUES(?1, ?2, ?3, ?4, ?5)");
+  sqlite3_stmt *pView = mirPrepare(m,
+    "INSERT INTO main.views(schema, name, kind, definition, definition_native,"
+    " options, comment) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  int i;
+  free(zSql);
+  free(zFilter);
+  for(i=0; r && m->rc==0 && i<PQntuples(r); i++){
+    const char *zNsp = val(r, i, 0), *zName = val(r, i, 1);
+    char cKind = val(r, i, 2)[0];
+    const char *zParents = val(r, i, 10);
+    if( dfIsOwnObject(zName) ) continue;
+    if( cKind=='v' || cKind=='m' ){
+      const char *zDef = val(r, i, 9);
+      char *zNorm = dfExprNormalise(zDef ? zDef : "");
+      char *zOpt = 0;
+      if( val(r, i, 4) ){
+        char *zCanon = canonStrings(m, val(r, i, 4));
+        zOpt = sqlite3_mprintf("{\"with\":%s}", zCanon ? zCanon : "[]");
+        sqlite3_free(zCanon);
+      }
+      bindText(pView, 1, schemaOut(m, zNsp));
+      bindText(pView, 2, zName);
+      bindText(pView, 3, cKind=='m' ? "materialized" : "view");
+      bindText(pView, 4, zNorm ? zNorm : "");
+      bindText(pView, 5, zDef);
+      bindText(pView, 6, zOpt);
+      bindText(pView, 7, val(r, i, 5));
+      mirStep(m, pView);
+      sqlite3_free(zNorm);
+      sqlite3_free(zOpt);
+    }else{
+      int bPartition = valBool(r, i, 7);
+      const char *zParentNsp = 0, *zParent = 0;
+      DfJson *pPar = 0;
+      char *zOpt;
+      if( bPartition && zParents ){
+        pPar = dfJsonParse(zParents, 0);
+        if( pPar && pPar->eType==DF_JSON_ARRAY && pPar->nChild>0
+         && pPar->aChild[0].eType==DF_JSON_ARRAY && pPar->aChild[0].nChild==2 ){
+          zParentNsp = pPar->aChild[0].aChild[0].zText;
+          zParent = pPar->aChild[0].aChild[1].zText;
+        }
+      }
+      zOpt = tableOptions(m, val(r, i, 6), zParentNsp, zParent, val(r, i, 8),
+                          bPartition ? 0 : zParents, val(r, i, 3)[0]=='u',
+                          val(r, i, 4));
+      bindText(pTab, 1, schemaOut(m, zNsp));
+      bindText(pTab, 2, zName);
+      bindText(pTab, 3, cKind=='p' ? "partitioned" : "table");
+      bindText(pTab, 4, zOpt);
+      bindText(pTab, 5, val(r, i, 5));
+      mirStep(m, pTab);
+      sqlite3_free(zOpt);
+      dfJsonFree(pPar);
+    }
+  }
+  sqlite3_finalize(pTab);
+  sqlite3_finalize(pView);
+  PQclear(r);
+}
+
+/* ------------------------------------------------------------ columns */
+
+static void mirColumns(Mir *m){
+  char *zFilter = schemaFilter(m, "n");
+  char *zSql = xasprintf(
+    "SELECT n.nspname, c.relname, a.attname, a.attnum,"
+    " pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+    " pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),"
+    " %s, %s,"                                         /* 7 identity, 8 generated */
+    " CASE WHEN a.attcollation <> 0 AND a.attcollation <> bt.typcollation"
+    "  THEN CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname"
+    "   ELSE cn.nspname || '.' || co.collname END END," /* 9 collation */
+    " d.description,"                                  /* 10 */
+    " bt.typtype, t.typcategory, btn.nspname, bt.typname," /* 11-14 */
+    " CASE WHEN bt.typtype = 'd'"
+    "  THEN pg_catalog.format_type(bt.typbasetype, bt.typtypmod) END" /* 15 */
+    " FROM pg_catalog.pg_attribute a"
+    " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
+    " JOIN pg_catalog.pg_type bt ON bt.oid = CASE WHEN t.typcategory = 'A'"
+    "  AND t.typelem <> 0 THEN t.typelem ELSE t.oid END"
+    " JOIN pg_catalog.pg_namespace btn ON btn.oid = bt.typnamespace"
+    " LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
+    " LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation"
+    " LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace"
+    " LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid"
+    "  AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = a.attnum"
+    " WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attislocal"
+    "  AND c.relkind IN ('r', 'p') AND %s",
+    m->iVer>=100000 ? "a.attidentity" : "''",
+    m->iVer>=120000 ? "a.attgenerated" : "''",
+    zFilter);
+  PGresult *r = mirQuery(m, zSql);
+  sqlite3_stmt *p = mirPrepare(m,
+    "INSERT INTO main.columns(schema, table_name, name, position,"
+    " type_native, type_family, type_length, type_precision, type_scale,"
+    " type_tz, type_array, type_unsigned, type_ref, not_null, default_expr,"
+    " default_native, generated_expr, generated_kind, identity, collation, comment)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, ?12, ?13, ?14,"
+    " ?15, ?16, ?17, ?18, ?19, ?20)");
+  int i;
+  free(zSql);
+  free(zFilter);
+  for(i=0; r && m->rc==0 && i<PQntuples(r); i++){
+    const char *zNsp = val(r, i, 0), *zTab = val(r, i, 1), *zCol = val(r, i, 2);
+    const char *zNative = val(r, i, 4);
+    const char *zDefault = val(r, i, 6);
+    const char *zIdent = val(r, i, 7), *zGen = val(r, i, 8);
+    char cTypType = val(r, i, 11)[0];
+    int bArray = val(r, i, 12)[0]=='A';
+    DfType ty;
+    char *zRef = 0, *zDefNorm = 0, *zGenNorm = 0;
+    const char *zFamily;
+    if( dfIsOwnObject(zTab) || dfIsOwnObject(zCol) ) continue;
+    memset(&ty, 0, sizeof(ty));
+    if( cTypType=='e' ){
+      dfTypeNormalise("postgresql", "text", &ty);
+      ty.zFamily = "enum";
+      ty.nLength = ty.nPrecision = ty.nScale = -1;
+      ty.bArray = bArray;
+      zRef = refName(m, val(r, i, 13), val(r, i, 14));
+    }else if( cTypType=='d' ){
+      dfTypeNormalise("postgresql", val(r, i, 15), &ty);
+      if( bArray ) ty.bArray = 1;
+      zRef = refName(m, val(r, i, 13), val(r, i, 14));
+    }else{
+      dfTypeNormalise("postgresql", zNative, &ty);
+      if( strcmp(ty.zFamily, "other")==0 ) zRef = xstrdup(zNative);
+    }
+    zFamily = ty.zFamily;
+    if( zGen && zGen[0]=='s' ){
+      zGenNorm = dfExprNormalise(zDefault ? zDefault : "");
+    }else if( zDefault ){
+      zDefNorm = dfDefaultNormalise("postgresql", zFamily, zDefault);
+    }
+    bindText(p, 1, schemaOut(m, zNsp));
+    bindText(p, 2, zTab);
+    bindText(p, 3, zCol);
+    sqlite3_bind_int(p, 4, atoi(val(r, i, 3)));
+    bindText(p, 5, zNative);
+    bindText(p, 6, zFamily);
+    bindIntOrNull(p, 7, ty.nLength);
+    bindIntOrNull(p, 8, ty.nPrecision);
+    bindIntOrNull(p, 9, ty.nScale);
+    sqlite3_bind_int(p, 10, ty.bTz ? 1 : 0);
+    sqlite3_bind_int(p, 11, ty.bArray ? 1 : 0);
+    bindText(p, 12, zRef);
+    sqlite3_bind_int(p, 13, valBool(r, i, 5));
+    bindText(p, 14, zDefNorm);
+    bindText(p, 15, (zGen && zGen[0]=='s') ? 0 : zDefault);
+    bindText(p, 16, zGenNorm);
+    bindText(p, 17, zGenNorm ? "stored" : 0);
+    bindText(p, 18, (zIdent && zIdent[0]=='a') ? "always"
+                  : (zIdent && zIdent[0]=='d') ? "by default" : 0);
+    bindText(p, 19, val(r, i, 9));
+    bindText(p, 20, val(r, i, 10));
+    mirStep(m, p);
+    free(zRef);
+    sqlite3_free(zDefNorm);
+    sqlite3_free(zGenNorm);
+  }
+  sqlite3_finalize(p);
+  PQclear(r);
+}
+
+/* ------------------------------------------------------------ constraints */
+
+static const char *fkAction(const char *z){
+  switch( z ? z[0] : 'a' ){
+    case 'r': return "RESTRICT";
+    case 'c': return "CASCADE";
+    case 'n': return "SET NULL";
+    case 'd': return "SET DEFAULT";
+    default:  return 0;        /* 'a': NO ACTION, the default */
+  }
+}
+
+static void mirConstraints(Mir *m){
+  char *zFilter = schemaFilter(m, "n");
+  char *zSql = xasprintf(
+    "SELECT n.nspname, c.relname, k.conname, k.contype,"
+    " (SELECT json_agg(a.attname ORDER BY x.i) FROM unnest(k.conkey)"
+    "   WITH ORDINALITY AS x(num, i) JOIN pg_catalog.pg_attribute a"
+    "   ON a.attrelid = k.conrelid AND a.attnum = x.num)::text,"
+    " pg_catalog.pg_get_constraintdef(k.oid), fn.nspname, f.relname,"
+    " (SELECT json_agg(a.attname ORDER BY x.i) FROM unnest(k.confkey)"
+    "   WITH ORDINALITY AS x(num, i) JOIN pg_catalog.pg_attribute a"
+    "   ON a.attrelid = k.confrelid AND a.attnum = x.num)::text,"
+    " k.confupdtype, k.confdeltype, k.confmatchtype, k.condeferrable,"
+    " k.condeferred"
+    " FROM pg_catalog.pg_constraint k"
+    " JOIN pg_catalog.pg_class c ON c.oid = k.conrelid"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_catalog.pg_class f ON f.oid = k.confrelid"
+    " LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = f.relnamespace"
+    " WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND k.conislocal %s"
+    "  AND c.relkind IN ('r', 'p') AND %s",
+    m->iVer>=110000 ? "AND k.conparentid = 0" : "",
+    zFilter);
+  PGresult *r = mirQuery(m, zSql);
+  sqlite3_stmt *p = mirPrepare(m,
+    "INSERT INTO main.constraints(schema, table_name, name, kind, columns,"
+    " expression, ref_schema, ref_table, ref_columns, on_update, on_delete,"
+    " match_type, is_deferrable, initially_deferred, generated_name)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+  int i;
+  free(zSql);
+  free(zFilter);
+  for(i=0; r && m->rc==0 && i<PQntuples(r); i++){
+    const char *zNsp = val(r, i, 0), *zTab = val(r, i, 1), *zName = val(r, i, 2);
+    char cKind = val(r, i, 3)[0];
+    const char *zDef = val(r, i, 5);
+    char *zCols = 0, *zRefCols = 0, *zExpr = 0;
+    const char *zKind = cKind=='p' ? "primary key" : cKind=='u' ? "unique"
+                      : cKind=='c' ? "check" : cKind=='f' ? "foreign key" : "exclude";
+    const char *zMatch = 0;
+    if( dfIsOwnObject(zTab) ) continue;
+    if( cKind!='c' ) zCols = canonStrings(m, val(r, i, 4));
+    if( cKind=='c' ){
+      zExpr = dfExprNormalise(zDef ? zDef : "");
+    }else if( cKind=='x' ){
+      zExpr = sqlite3_mprintf("%s", zDef ? zDef : "");
+    }
+    if( cKind=='f' ){
+      zRefCols = canonStrings(m, val(r, i, 8));
+      if( val(r, i, 11)[0]=='f' ) zMatch = "FULL";
+      else if( val(r, i, 11)[0]=='p' ) zMatch = "PARTIAL";
+    }
+    bindText(p, 1, schemaOut(m, zNsp));
+    bindText(p, 2, zTab);
+    bindText(p, 3, zName);
+    bindText(p, 4, zKind);
+    bindText(p, 5, zCols);
+    bindText(p, 6, zExpr);
+    bindText(p, 7, cKind=='f' ? schemaOut(m, val(r, i, 6)) : 0);
+    bindText(p, 8, cKind=='f' ? val(r, i, 7) : 0);
+    bindText(p, 9, zRefCols);
+    bindText(p, 10, cKind=='f' ? fkAction(val(r, i, 9)) : 0);
+    bindText(p, 11, cKind=='f' ? fkAction(val(r, i, 10)) : 0);
+    bindText(p, 12, zMatch);
+    sqlite3_bind_int(p, 13, valBool(r, i, 12));
+    sqlite3_bind_int(p, 14, valBool(r, i, 13));
+    sqlite3_bind_int(p, 15, constraintNameGenerated(zName, zTab, cKind, val(r, i, 4)));
+    mirStep(m, p);
+    sqlite3_free(zCols);
+    sqlite3_free(zRefCols);
+    sqlite3_free(zExpr);
+  }
+  sqlite3_finalize(p);
+  PQclear(r);
+}
+
+/* ------------------------------------------------------------ indexes */
+
+/* The name PostgreSQL gives an expression key in index names: the
+** function name of a call, else "expr" (FigureIndexColname). */
+static char *exprKeyName(const char *zExpr){
+  int n = 0;
+  while( zExpr[n]=='_' || (zExpr[n]>='a' && zExpr[n]<='z')
+      || (zExpr[n]>='A' && zExpr[n]<='Z') || (n>0 && zExpr[n]>='0' && zExpr[n]<='9') ) n++;
+  if( n>0 && zExpr[n]=='(' ) return xasprintf("%.*s", n, zExpr);
+  return xstrdup("expr");
+}
+
+static void mirIndexes(Mir *m){
+  char *zFilter = schemaFilter(m, "n");
+  char *zSql = xasprintf(
+    "SELECT n.nspname, c.relname, ic.relname, x.indisunique, am.amname,"
+    " %s,"                                             /* 5 key columns */
+    " (SELECT json_agg(json_build_array(k.a,"
+    "    CASE WHEN k.a = 0 THEN pg_catalog.pg_get_indexdef(x.indexrelid, k.i::int, false)"
+    "    ELSE att.attname END,"
+    "    coalesce(k.o, 0),"
+    "    CASE WHEN k.coll IS NOT NULL AND k.coll <> 0"
+    "      AND k.coll <> CASE WHEN k.a = 0 THEN 100 ELSE att.attcollation END"
+    "     THEN kc.collname END,"
+    "    CASE WHEN NOT opc.opcdefault THEN opc.opcname END) ORDER BY k.i)"
+    "   FROM unnest(x.indkey::int2[], x.indoption::int2[], x.indcollation::oid[],"
+    "     x.indclass::oid[]) WITH ORDINALITY AS k(a, o, coll, cls, i)"
+    "   LEFT JOIN pg_catalog.pg_attribute att ON att.attrelid = x.indrelid"
+    "    AND att.attnum = k.a AND k.a <> 0"
+    "   LEFT JOIN pg_catalog.pg_collation kc ON kc.oid = k.coll"
+    "   LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = k.cls)::text,"   /* 6 */
+    " pg_catalog.pg_get_expr(x.indpred, x.indrelid),"  /* 7 */
+    " array_to_json(ic.reloptions)::text,"             /* 8 */
+    " %s,"                                             /* 9 nulls not distinct */
+    " d.description"                                   /* 10 */
+    " FROM pg_catalog.pg_index x"
+    " JOIN pg_catalog.pg_class c ON c.oid = x.indrelid"
+    " JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " JOIN pg_catalog.pg_am am ON am.oid = ic.relam"
+    " LEFT JOIN pg_catalog.pg_description d ON d.objoid = ic.oid"
+    "  AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0"
+    " WHERE c.relkind IN ('r', 'p') AND %s"
+    "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k"
+    "   WHERE k.conrelid = x.indrelid AND k.conindid = x.indexrelid"
+    "   AND k.contype IN ('p', 'u', 'x'))"
+    "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i"
+    "   WHERE i.inhrelid = x.indexrelid)",
+    m->iVer>=110000 ? "x.indnkeyatts" : "x.indnatts",
+    m->iVer>=150000 ? "x.indnullsnotdistinct" : "false",
+    zFilter);
+  PGresult *r = mirQuery(m, zSql);
+  sqlite3_stmt *p = mirPrepare(m,
+    "INSERT INTO main.indexes(schema, table_name, name, is_unique, method,"
+    " keys, include, predicate, options, comment, generated_name)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  int i, k;
+  free(zSql);
+  free(zFilter);
+  for(i=0; r && m->rc==0 && i<PQntuples(r); i++){
+    const char *zNsp = val(r, i, 0), *zTab = val(r, i, 1), *zName = val(r, i, 2);
+    int nKey = atoi(val(r, i, 5));
+    DfJson *pKeys = dfJsonParse(val(r, i, 6) ? val(r, i, 6) : "[]", 0);
+    sqlite3_str *sKeys = sqlite3_str_new(0), *sInc = sqlite3_str_new(0);
+    sqlite3_str *sOpt = sqlite3_str_new(0);
+    char *zKeys, *zInc, *zOpt, *zPred = 0, *zJoined;
+    char **azKeyName;
+    int nInc = 0, nOpt = 0, nKeyName = 0;
+    if( dfIsOwnObject(zTab) ){
+      sqlite3_free(sqlite3_str_finish(sKeys));
+      sqlite3_free(sqlite3_str_finish(sInc));
+      sqlite3_free(sqlite3_str_finish(sOpt));
+      dfJsonFree(pKeys);
+      continue;
+    }
+    azKeyName = xcalloc((size_t)(pKeys ? pKeys->nChild : 0) + 1, sizeof(char*));
+    sqlite3_str_appendchar(sKeys, 1, '[');
+    sqlite3_str_appendchar(sInc, 1, '[');
+    for(k=0; pKeys && pKeys->eType==DF_JSON_ARRAY && k<pKeys->nChild; k++){
+      DfJson *e = &pKeys->aChild[k];
+      int bExpr, iOpt;
+      const char *zText;
+      if( e->eType!=DF_JSON_ARRAY || e->nChild<5 ) continue;
+      bExpr = strcmp(e->aChild[0].zText, "0")==0;
+      zText = e->aChild[1].zText ? e->aChild[1].zText : "";
+      iOpt = e->aChild[2].zText ? atoi(e->aChild[2].zText) : 0;
+      if( k>=nKey ){
+        if( nInc++ ) sqlite3_str_appendchar(sInc, 1, ',');
+        dfJsonAppendString(sInc, zText);
+        continue;
+      }
+      if( k ) sqlite3_str_appendchar(sKeys, 1, ',');
+      if( bExpr ){
+        char *zNorm = dfExprNormalise(zText);
+        sqlite3_str_appendall(sKeys, "{\"expr\":");
+        dfJsonAppendString(sKeys, zNorm ? zNorm : zText);
+        sqlite3_free(zNorm);
+        azKeyName[nKeyName++] = exprKeyName(zText);
+      }else{
+        sqlite3_str_appendall(sKeys, "{\"column\":");
+        dfJsonAppendString(sKeys, zText);
+        azKeyName[nKeyName++] = xstrdup(zText);
+      }
+      if( iOpt & 1 ) sqlite3_str_appendall(sKeys, ",\"desc\":1");
+      if( e->aChild[3].eType==DF_JSON_STRING ){
+        sqlite3_str_appendall(sKeys, ",\"collate\":");
+        dfJsonAppendString(sKeys, e->aChild[3].zText);
+      }
+      /* NULLS FIRST is the default of DESC keys, NULLS LAST of ASC ones. */
+      if( ((iOpt & 2)!=0) != ((iOpt & 1)!=0) ){
+        sqlite3_str_appendf(sKeys, ",\"nulls\":\"%s\"", (iOpt & 2) ? "first" : "last");
+      }
+      if( e->aChild[4].eType==DF_JSON_STRING ){
+        sqlite3_str_appendall(sKeys, ",\"opclass\":");
+        dfJsonAppendString(sKeys, e->aChild[4].zText);
+      }
+      sqlite3_str_appendchar(sKeys, 1, '}');
+    }
+    sqlite3_str_appendchar(sKeys, 1, ']');
+    sqlite3_str_appendchar(sInc, 1, ']');
+    sqlite3_str_appendchar(sOpt, 1, '{');
+    if( valBool(r, i, 9) ){
+      sqlite3_str_appendall(sOpt, "\"nulls_not_distinct\":1");
+      nOpt++;
+    }
+    if( val(r, i, 8) ){
+      char *zCanon = canonStrings(m, val(r, i, 8));
+      sqlite3_str_appendf(sOpt, "%s\"with\":%s", nOpt++ ? "," : "", zCanon ? zCanon : "[]");
+      sqlite3_free(zCanon);
+    }
+    sqlite3_str_appendchar(sOpt, 1, '}');
+    zKeys = sqlite3_str_finish(sKeys);
+    zInc = sqlite3_str_finish(sInc);
+    zOpt = sqlite3_str_finish(sOpt);
+    if( val(r, i, 7) ) zPred = dfExprNormalise(val(r, i, 7));
+    zJoined = joinNames(nKeyName, azKeyName);
+    bindText(p, 1, schemaOut(m, zNsp));
+    bindText(p, 2, zTab);
+    bindText(p, 3, zName);
+    sqlite3_bind_int(p, 4, valBool(r, i, 3));
+    bindText(p, 5, val(r, i, 4));
+    bindText(p, 6, zKeys);
+    bindText(p, 7, nInc ? zInc : 0);
+    bindText(p, 8, zPred);
+    bindText(p, 9, nOpt ? zOpt : 0);
+    bindText(p, 10, val(r, i, 10));
+    sqlite3_bind_int(p, 11, isChosenName(zName, zTab, zJoined, "idx"));
+    mirStep(m, p);
+    for(k=0; k<nKeyName; k++) free(azKeyName[k]);
+    free(azKeyName);
+    free(zJoined);
+    sqlite3_free(zKeys);
+    sqlite3_free(zInc);
+    sqlite3_free(zOpt);
+    sqlite3_free(zPred);
+    dfJsonFree(pKeys);
+  }
+  sqlite3_finalize(p);
+  PQclear(r);
+}
+
+/* ------------------------------------------------------------ enums, sequences */
+
+static void mirEnums(Mir *m){
+  char *zFilter = schemaFilter(m, "n");
+  char *zSql = xasprintf(
+    "SELECT n.nspname, t.typname,"
+    " (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder)"
+    "   FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid)::text,"
+    " d.description"
+    " FROM pg_catalog.pg_type t"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"
+    " LEFT JOIN pg_catalog.pg_description d ON d.objoid = t.oid"
+    "  AND d.classoid = 'pg_catalog.pg_type'::regclass AND d.objsubid = 0"
+    " WHERE t.typtype = 'e' AND %s"
+    "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
+    "   WHERE e.classid = 'pg_catalog.pg_type'::regclass AND e.objid = t.oid"
+    "   AND e.deptype = 'e')", zFilter);
+  PGresult *r = mirQuery(m, zSql);
+  sqlite3_stmt *p = mirPrepare(m,
+    "INSERT INTO main.enums(schema, name, labels, comment) VALUES(?1, ?2, ?3, ?4)");
+  int i;
+  free(zSql);
+  free(zFilter);
+  for(i=0; r && m->rc==0 && i<PQntuples(r); i++){
+    char *zLabels;
+    if( dfIsOwnObject(val(r, i, 1)) ) continue;
+    zLabels = canonStrings(m, val(r, i, 2) ? val(r, i, 2) : "[]");
+    bindText(p, 1, schemaOut(m, val(r, i, 0)));
+    bindText(p, 2, val(r, i, 1));
+    bindText(p, 3, zLabels ? zLabels : "[]");
+    bindText(p, 4, val(r, i, 3));
+    mirStep(m, p);
+    sqlite3_free(zLabels);
+  }
+  sqlite3_finalize(p);
+  PQclear(r);
+}
+
+static void mirSequences(Mir *m){
+  char *zFilter = schemaFilter(m, "n");
+  char *zSql;
+  PGresult *r;
+  sqlite3_stmt *p;
+  int i;
+  if( m->iVer<100000 ){
+    /* No pg_sequence before 10: sequences are not recorded. */
+    free(zFilter);
+    return;
+  }
+  zSql = xasprintf(
+    "SELECT n.nspname, c.relname, pg_catalog.format_type(s.seqtypid, NULL),"
+    " s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle,"
+    " oc.relname, oa.attname"
+    " FROM pg_catalog.pg_sequence s"
+    " JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_catalog.pg_depend dep ON dep.classid = 'pg_catalog.pg_class'::regclass"
+    "  AND dep.objid = c.oid AND dep.refclassid = 'pg_catalog.pg_class'::regclass"
+    "  AND dep.refobjsubid > 0 AND dep.deptype IN ('a', 'i')"
+    " LEFT JOIN pg_catalog.pg_class oc ON oc.oid = dep.refobjid"
+    " LEFT JOIN pg_catalog.pg_attribute oa ON oa.attrelid = dep.refobjid"
+    "  AND oa.attnum = dep.refobjsubid"
+    " WHERE %s AND coalesce(dep.deptype, 'a') <> 'i'"
+    "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
+    "   WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.objid = c.oid"
+    "   AND e.deptype = 'e')", zFilter);
+  free(zFilter);
+  r = mirQuery(m, zSql);
+  free(zSql);
+  p = mirPrepare(m,
+    "INSERT INTO main.sequences(schema, name, data_type, start_value, increment,"
+    " min_value, max_value, cycle, owned_by)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  for(i=0; r && m->rc==0 && i<PQntuples(r); i++){
+    const char *zOwner = val(r, i, 8), *zCol = val(r, i, 9);
+    char *zOwned = 0;
+    if( dfIsOwnObject(val(r, i, 1)) ) continue;
+    if( zOwner && (dfIsOwnObject(zOwner) || (zCol && dfIsOwnObject(zCol))) ) continue;
+    if( zOwner && zCol ) zOwned = xasprintf("%s.%s", zOwner, zCol);
+    bindText(p, 1, schemaOut(m, val(r, i, 0)));
+    bindText(p, 2, val(r, i, 1));
+    bindText(p, 3, val(r, i, 2));
+    sqlite3_bind_int64(p, 4, strtoll(val(r, i, 3), 0, 10));
+    sqlite3_bind_int64(p, 5, strtoll(val(r, i, 4), 0, 10));
+    sqlite3_bind_int64(p, 6, strtoll(val(r, i, 5), 0, 10));
+    sqlite3_bind_int64(p, 7, strtoll(val(r, i, 6), 0, 10));
+    sqlite3_bind_int(p, 8, valBool(r, i, 7));
+    bindText(p, 9, zOwned);
+    mirStep(m, p);
+    free(zOwned);
+  }
+  sqlite3_finalize(p);
+  PQclear(r);
+}
+
+/* ------------------------------------------------------------ views, triggers */
+
+static void mirViewDeps(Mir *m){
+  char *zFilter = schemaFilter(m, "vn");
+  char *zSql = xasprintf(
+    "SELECT DISTINCT vn.nspname, v.relname, rn.nspname, r.relname,"
+    " (CASE WHEN rn.nspname = vn.nspname THEN r.relname"
+    "  ELSE rn.nspname || '.' || r.relname END) COLLATE \"C\" AS k"
+    " FROM pg_catalog.pg_class v"
+    " JOIN pg_catalog.pg_namespace vn ON vn.oid = v.relnamespace"
+    " JOIN pg_catalog.pg_rewrite rw ON rw.ev_class = v.oid"
+    " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass"
+    "  AND d.objid = rw.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass"
+    " JOIN pg_catalog.pg_class r ON r.oid = d.refobjid AND r.oid <> v.oid"
+    " JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace"
+    " WHERE v.relkind IN ('v', 'm') AND r.relkind IN ('r', 'p', 'v', 'm', 'f') AND %s"
+    " ORDER BY 1, 2, k", zFilter);
+  PGresult *r = mirQuery(m, zSql);
+  sqlite3_stmt *p = mirPrepare(m,
+    "UPDATE main.views SET depends_on = ?3 WHERE schema = ?1 AND name = ?2");
+  int i = 0;
+  free(zSql);
+  free(zFilter);
+  while( r && m->rc==0 && i<PQntuples(r) ){
+    int j = i;
+    sqlite3_str *s = sqlite3_str_new(0);
+    char *zDeps;
+    int n = 0;
+    sqlite3_str_appendchar(s, 1, '[');
+    while( j<PQntuples(r) && strcmp(val(r, j, 0), val(r, i, 0))==0
+        && strcmp(val(r, j, 1), val(r, i, 1))==0 ){
+      if( !dfIsOwnObject(val(r, j, 3)) ){
+        char *zRef = strcmp(val(r, j, 2), val(r, j, 0))==0
+                   ? xstrdup(val(r, j, 3)) : xasprintf("%s.%s", val(r, j, 2), val(r, j, 3));
+        if( n++ ) sqlite3_str_appendchar(s, 1, ',');
+        dfJsonAppendString(s, zRef);
+        free(zRef);
+      }
+      j++;
+    }
+    sqlite3_str_appendchar(s, 1, ']');
+    zDeps = sqlite3_str_finish(s);
+    bindText(p, 1, schemaOut(m, val(r, i, 0)));
+    bindText(p, 2, val(r, i, 1));
+    bindText(p, 3, zDeps);
+    mirStep(m, p);
+    sqlite3_free(zDeps);
+    i = j;
+  }
+  sqlite3_finalize(p);
+  PQclear(r);
+}
+
+static void mirTriggers(Mir *m){
+  char *zFilter = schemaFilter(m, "n");
+  char *zSql = xasprintf(
+    "SELECT n.nspname, c.relname, g.tgname, pg_catalog.pg_get_triggerdef(g.oid, true)"
+    " FROM pg_catalog.pg_trigger g"
+    " JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE NOT g.tgisinternal %s AND c.relkind IN ('r', 'p') AND %s",
+    m->iVer>=130000 ? "AND g.tgparentid = 0" : "", zFilter);
+  PGresult *r = mirQuery(m, zSql);
+  sqlite3_stmt *p = mirPrepare(m,
+    "INSERT INTO main.triggers(schema, table_name, name, definition)"
+    " VALUES(?1, ?2, ?3, ?4)");
+  int i;
+  free(zSql);
+  free(zFilter);
+  for(i=0; r && m->rc==0 && i<PQntuples(r); i++){
+    if( dfIsOwnObject(val(r, i, 1)) ) continue;
+    bindText(p, 1, schemaOut(m, val(r, i, 0)));
+    bindText(p, 2, val(r, i, 1));
+    bindText(p, 3, val(r, i, 2));
+    bindText(p, 4, val(r, i, 3));
+    mirStep(m, p);
+  }
+  sqlite3_finalize(p);
+  PQclear(r);
+}
+
+/* ------------------------------------------------------------ statistics */
+
+/*
+** --stats: one aggregate query per table (this is data, not schema, and
+** is only read on request): row count, and per column the NULLs, the
+** longest value as text, and the values that repeat an earlier one.
+*/
+static void mirStats(Mir *m){
+  sqlite3_stmt *pTabs = mirPrepare(m,
+    "SELECT schema, name FROM main.tables ORDER BY schema, name");
+  sqlite3_stmt *pCols = mirPrepare(m,
+    "SELECT name FROM main.columns WHERE schema = ?1 AND table_name = ?2"
+    " ORDER BY position");
+  sqlite3_stmt *pT = mirPrepare(m,
+    "INSERT INTO main.table_stats(schema, table_name, row_count) VALUES(?1, ?2, ?3)");
+  sqlite3_stmt *pC = mirPrepare(m,
+    "INSERT INTO main.column_stats(schema, table_name, column_name, null_count,"
+    " max_length, duplicate_count) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  while( m->rc==0 && pTabs && sqlite3_step(pTabs)==SQLITE_ROW ){
+    const char *zSchema = (const char*)sqlite3_column_text(pTabs, 0);
+    const char *zTab = (const char*)sqlite3_column_text(pTabs, 1);
+    const char *zNsp = zSchema[0] ? zSchema : m->zDefault;
+    char *qN = PQescapeIdentifier(m->pg, zNsp, strlen(zNsp));
+    char *qT = PQescapeIdentifier(m->pg, zTab, strlen(zTab));
+    char *zSql = xasprintf("SELECT count(*)");
+    int nCol = 0, j;
+    char **azCol = 0;
+    char *zErr = 0;
+    PGresult *r;
+    sqlite3_bind_text(pCols, 1, zSchema, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(pCols, 2, zTab, -1, SQLITE_TRANSIENT);
+    while( sqlite3_step(pCols)==SQLITE_ROW ){
+      const char *zCol = (const char*)sqlite3_column_text(pCols, 0);
+      char *qC = PQescapeIdentifier(m->pg, zCol, strlen(zCol));
+      char *zNew = xasprintf("%s, count(*) - count(%s), max(length(%s::text)),"
+                             " count(%s) - count(DISTINCT %s)", zSql,
+                             qC, qC, qC, qC);
+      free(zSql);
+      zSql = zNew;
+      azCol = xrealloc(azCol, sizeof(char*)*(size_t)(nCol+1));
+      azCol[nCol++] = xstrdup(zCol);
+      PQfreemem(qC);
+    }
+    sqlite3_reset(pCols);
+    {
+      char *zNew = xasprintf("%s FROM %s.%s", zSql, qN, qT);
+      free(zSql);
+      zSql = zNew;
+    }
+    r = pgRun(m->pg, zSql, 0, 0, &zErr);
+    if( r==0 ){
+      mirFail(m, xasprintf("cannot read statistics of %s: %s", zTab, zErr));
+      free(zErr);
+    }else if( PQntuples(r)==1 ){
+      sqlite3_bind_text(pT, 1, zSchema, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(pT, 2, zTab, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(pT, 3, strtoll(val(r, 0, 0), 0, 10));
+      mirStep(m, pT);
+      for(j=0; j<nCol; j++){
+        const char *zMax = val(r, 0, 2 + j*3);
+        sqlite3_bind_text(pC, 1, zSchema, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(pC, 2, zTab, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(pC, 3, azCol[j], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(pC, 4, strtoll(val(r, 0, 1 + j*3), 0, 10));
+        if( zMax ) sqlite3_bind_int64(pC, 5, strtoll(zMax, 0, 10));
+        sqlite3_bind_int64(pC, 6, strtoll(val(r, 0, 3 + j*3), 0, 10));
+        mirStep(m, pC);
+      }
+    }
+    PQclear(r);
+    for(j=0; j<nCol; j++) free(azCol[j]);
+    free(azCol);
+    free(zSql);
+    PQfreemem(qN);
+    PQfreemem(qT);
+  }
+  sqlite3_finalize(pTabs);
+  sqlite3_finalize(pCols);
+  sqlite3_finalize(pT);
+  sqlite3_finalize(pC);
+}
+
+/* ------------------------------------------------------------ entry */
+
+int pgMirror(PGconn *pConn, const char *zSafeUrl, const DfMirrorRequest *pReq,
+             sqlite3 *pOut, char **pzErr){
+  Mir m;
+  const char *azDefault[1] = { "public" };
+  const char **azSchema = azDefault;
+  int nSchema = 1, i;
+  char zTakenAt[32];
+  time_t t = time(0);
+  struct tm tm;
+  char *zErr = 0;
+  PGresult *res = 0;
+
+  memset(&m, 0, sizeof(m));
+  m.pg = pConn;
+  m.db = pOut;
+  m.iVer = PQserverVersion(pConn);
+  m.zSafeUrl = zSafeUrl ? zSafeUrl : "the database";
+  if( pReq && pReq->nSchema>0 ){
+    azSchema = pReq->azSchema;
+    nSchema = pReq->nSchema;
+  }
+  for(i=0; i<nSchema; i++){
+    if( strcmp(azSchema[i], "*")==0 ) m.bAll = 1;
+  }
+  m.zDefault = m.bAll ? "public" : azSchema[0];
+  m.zSchemaArray = arrayLiteral(nSchema, azSchema);
+
+  /* Every requested schema must exist: a typo is an error, not an empty
+  ** snapshot. */
+  if( !m.bAll ){
+    const char *azParam[1];
+    azParam[0] = m.zSchemaArray;
+    res = pgRun(pConn,
+        "SELECT s FROM unnest($1::text[]) AS s WHERE NOT EXISTS"
+        " (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = s) LIMIT 1",
+        1, azParam, &zErr);
+    if( res==0 ){
+      mirFail(&m, xasprintf("cannot read the catalog of %s: %s", m.zSafeUrl, zErr));
+      free(zErr);
+    }else if( PQntuples(res)>0 ){
+      mirFail(&m, xasprintf("no schema '%s' in %s", PQgetvalue(res, 0, 0), m.zSafeUrl));
+    }
+    PQclear(res);
+  }
+
+  /* One snapshot of the catalogs: a REPEATABLE READ transaction when we
+  ** are not inside the caller's (the executor mirrors inside its own). */
+  {
+    int bOwnTxn = PQtransactionStatus(pConn)==PQTRANS_IDLE;
+    if( bOwnTxn && m.rc==0 ){
+      res = pgRun(pConn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, 0, &zErr);
+      if( res==0 ){ mirFail(&m, zErr); zErr = 0; }
+      PQclear(res);
+    }
+    if( sqlite3_exec(pOut, "SAVEPOINT pg_mirror", 0, 0, 0)!=SQLITE_OK ){
+      mirFail(&m, xasprintf("cannot write the snapshot: %s", sqlite3_errmsg(pOut)));
+    }
+    mirRelations(&m);
+    mirColumns(&m);
+    mirConstraints(&m);
+    mirIndexes(&m);
+    mirEnums(&m);
+    mirSequences(&m);
+    mirViewDeps(&m);
+    mirTriggers(&m);
+    if( pReq && pReq->bStats ) mirStats(&m);
+    if( bOwnTxn ){
+      res = PQexec(pConn, "COMMIT");
+      PQclear(res);
+    }
+  }
+
+  gmtime_r(&t, &tm);
+  strftime(zTakenAt, sizeof(zTakenAt), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if( m.rc==0 ){
+    const char *zVer = PQparameterStatus(pConn, "server_version");
+    if( dfMetaSet(pOut, "main", "engine", "postgresql")
+     || dfMetaSet(pOut, "main", "server_version", zVer ? zVer : "")
+     || dfMetaSet(pOut, "main", "source", m.zSafeUrl)
+     || dfMetaSet(pOut, "main", "taken_at", zTakenAt)
+     || dfMetaSet(pOut, "main", "default_schema", m.zDefault) ){
+      mirFail(&m, xasprintf("cannot write the snapshot: %s", sqlite3_errmsg(pOut)));
+    }
+  }
+  if( m.rc==0 ){
+    char *zE = 0;
+    if( dfCatalogFinish(pOut, "main", &zE)!=SQLITE_OK ){
+      mirFail(&m, xasprintf("cannot finish the snapshot: %s", zE ? zE : sqlite3_errmsg(pOut)));
+    }
+    sqlite3_free(zE);
+  }
+  sqlite3_exec(pOut, m.rc ? "ROLLBACK TO pg_mirror; RELEASE pg_mirror"
+                          : "RELEASE pg_mirror", 0, 0, 0);
+  free(m.zSchemaArray);
+  if( m.rc ){
+    *pzErr = m.zErr;
+    return 1;
+  }
+  return 0;
+}
