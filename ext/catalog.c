@@ -65,13 +65,23 @@ static sqlite3_int64 colInt64(sqlite3_stmt *p, int i, sqlite3_int64 dflt){
 }
 
 /* Grow array *pa of n elements of size sz by one zeroed slot. Returns the
-** new slot or 0 on OOM (the array is left as it was). */
+** new slot or 0 on OOM (the array is left as it was).
+** The capacity is implied by n, so the structs need no extra field: it is
+** 4 while n <= 4, then the smallest power of two >= n. The array is
+** reallocated only when n is 0 or a full power of two, so loading n rows
+** costs O(n) copies, not O(n^2). */
 static void *growOne(void **pa, int *pn, size_t sz){
-  char *aNew = sqlite3_realloc64(*pa, (sqlite3_uint64)(*pn + 1) * sz);
-  if( aNew==0 ) return 0;
-  memset(aNew + (size_t)(*pn) * sz, 0, sz);
-  *pa = aNew;
-  return aNew + (size_t)((*pn)++) * sz;
+  int n = *pn;
+  char *a = *pa;
+  if( n==0 || (n>=4 && (n & (n-1))==0) ){
+    sqlite3_uint64 nAlloc = n==0 ? 4 : (sqlite3_uint64)n*2;
+    a = sqlite3_realloc64(a, nAlloc * sz);
+    if( a==0 ) return 0;
+    *pa = a;
+  }
+  memset(a + (size_t)n * sz, 0, sz);
+  (*pn)++;
+  return a + (size_t)n * sz;
 }
 
 int dfIsOwnObject(const char *zName){

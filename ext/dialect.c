@@ -27,9 +27,9 @@ static const struct {
   const DfDialect *pWriter;     /* its writer, 0 = not built yet */
 } aDialect[] = {
   { "sqlite",     &dfDialectSqlite },
-  { "postgresql", 0 },          /* sql_pg.c: PostgreSQL issue */
-  { "mysql",      0 },          /* sql_mysql.c: MySQL/MariaDB issue */
-  { "mongodb",    0 },          /* sql_mongo.c: MongoDB issue */
+  { "postgresql", &dfDialectPostgresql },
+  { "mysql",      &dfDialectMysql },
+  { "mongodb",    &dfDialectMongodb },
 };
 #define N_DIALECT ((int)(sizeof(aDialect)/sizeof(aDialect[0])))
 

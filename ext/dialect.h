@@ -106,8 +106,11 @@ struct DfTableDelta {
 typedef struct DfDialect DfDialect;
 struct DfDialect {
   const char *zName;            /* "sqlite", as given to migration_plan() */
-  int bInlineForeignKeys;       /* FKs live inside CREATE TABLE (SQLite): FK cycles
-                                ** between new tables need no separate FK steps */
+  int bInlineForeignKeys;       /* 1: xCreateTable writes FKs inside CREATE TABLE
+                                ** (SQLite; FK cycles between new tables are then
+                                ** harmless). 0: it leaves them out and the planner
+                                ** adds each with xAddConstraint in the "constraint"
+                                ** phase, pDelta->pFrom NULL, once all tables exist */
 
   /* Quote an identifier for this dialect. OUT: caller frees; NULL on OOM. */
   char *(*xQuote)(const char *zId);
@@ -181,6 +184,9 @@ struct DfDialect {
 
 /* The writers that exist. */
 extern const DfDialect dfDialectSqlite;      /* sql_sqlite.c */
+extern const DfDialect dfDialectMysql;       /* sql_mysql.c */
+extern const DfDialect dfDialectPostgresql;  /* sql_pg.c */
+extern const DfDialect dfDialectMongodb;     /* sql_mongo.c */
 
 /*
 ** The writer for zName (case-insensitive), or NULL when none is built:

@@ -1003,7 +1003,9 @@ static void planNewTable(Planner *p, DfTable *t, const char *zWhy){
     DfConstraint *c = &t->aCons[k];
     if( c->zRefTable==0 ) continue;
     if( sqlite3_stricmp(c->zRefTable, t->zName)!=0 ){
-      stepNeed(p, i, c->zRefSchema, c->zRefTable);
+      /* Inline FKs: create the target first. Separate FKs: their own steps
+      ** come after every table, so creation order is free (no cycles). */
+      if( p->pD->bInlineForeignKeys ) stepNeed(p, i, c->zRefSchema, c->zRefTable);
       stepTouch(p, i, c->zRefSchema, c->zRefTable);
     }
     if( !p->pD->bInlineForeignKeys ){

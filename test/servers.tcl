@@ -1,9 +1,9 @@
-# servers.tcl — PostgreSQL and MariaDB test servers for the TCL suite.
+# servers.tcl — PostgreSQL, MariaDB and MongoDB test servers for the TCL suite.
 #
 # Usage, in a test file (after tester.tcl):
 #
 #   source $testdir/servers.tcl
-#   require_server pg                    ;# or: require_server mysql
+#   require_server pg                    ;# or: require_server mysql / mongo
 #   set url [pg_fresh_db pgmirror_a]     ;# postgresql://postgres@127.0.0.1:PORT/pgmirror_a
 #   pg_exec pgmirror_a {CREATE TABLE t(a int); SELECT 1}   ;# -> 1 (psql -At output)
 #   set url [mysql_fresh_db mymirror_a]  ;# mysql://root@127.0.0.1:PORT/mymirror_a
@@ -12,6 +12,16 @@
 #   Database names must start with the file's testprefix (here pgmirror and
 #   mymirror): files run in parallel on the same server.
 #   pg_url NAME,  mysql_url NAME         ;# URLs of existing databases
+#   set url [mongo_fresh_db mgmirror_a]  ;# mongodb://127.0.0.1:PORT/mgmirror_a (dropped first)
+#   mongo_cmd mgmirror_a {{"insert":"t","documents":[{"a":1}]}}  ;# replies, relaxed JSON
+#   mongo_docs mgmirror_a t ?FILTER?     ;# documents sorted by _id, one JSON per line
+#   mongo_url NAME
+#
+#   MongoDB: the server is tool-scripts/mongo-test-server (mockupdb +
+#   mongomock, no real mongod can be installed here).  When
+#   DATAFLOW_TEST_MONGODB_URI is set (mongodb://host:port/?authSource=admin)
+#   the tests run against that real server instead, the reference; each
+#   file's databases are named after its testprefix there too.
 #
 # require_server KIND
 #   ends the file as skipped, with the reason, when the engine is not built
@@ -35,20 +45,25 @@
 namespace eval ::dfsrv {
   variable repo [file dirname [file dirname [file normalize [info script]]]]
   variable title                     ;# array: kind -> server name for messages
-  array set title {pg PostgreSQL mysql MariaDB}
+  array set title {pg PostgreSQL mysql MariaDB mongo MongoDB}
   variable engine                    ;# array: kind -> name in `dataflow engines`
-  array set engine {pg postgresql mysql mysql}
+  array set engine {pg postgresql mysql mysql mongo mongodb}
   variable script                    ;# array: kind -> tool-scripts/ script
-  array set script {pg pg-test-server mysql mariadb-test-server}
+  array set script {pg pg-test-server mysql mariadb-test-server mongo mongo-test-server}
   variable urlvar                    ;# array: kind -> env variable of its URL
-  array set urlvar {pg DATAFLOW_TEST_PG_URL mysql DATAFLOW_TEST_MYSQL_URL}
+  array set urlvar {pg DATAFLOW_TEST_PG_URL mysql DATAFLOW_TEST_MYSQL_URL mongo DATAFLOW_TEST_MONGO_URL}
   variable skipvar                   ;# array: kind -> env variable that skips it
-  array set skipvar {pg DATAFLOW_SKIP_PG mysql DATAFLOW_SKIP_MYSQL}
+  array set skipvar {pg DATAFLOW_SKIP_PG mysql DATAFLOW_SKIP_MYSQL mongo DATAFLOW_SKIP_MONGO}
+  # A real MongoDB given by the user replaces the test server.
+  if {[info exists ::env(DATAFLOW_TEST_MONGODB_URI)] && $::env(DATAFLOW_TEST_MONGODB_URI) ne ""
+      && ![info exists ::env(DATAFLOW_TEST_MONGO_URL)]} {
+    set ::env(DATAFLOW_TEST_MONGO_URL) $::env(DATAFLOW_TEST_MONGODB_URI)
+  }
 }
 
 proc ::dfsrv::check_kind {kind} {
-  if {$kind ni {pg mysql}} {
-    error "unknown server '$kind': use pg or mysql"
+  if {$kind ni {pg mysql mongo}} {
+    error "unknown server '$kind': use pg, mysql or mongo"
   }
 }
 
@@ -59,7 +74,7 @@ proc ::dfsrv::needed_by {file} {
   set text [read $f]
   close $f
   set kinds {}
-  foreach kind {pg mysql} {
+  foreach kind {pg mysql mongo} {
     if {[regexp "\\mrequire_server\\s+$kind\\M" $text]} { lappend kinds $kind }
   }
   return $kinds
@@ -151,7 +166,7 @@ proc require_server {kind} {
     }
   }
   # It answers: a server that is gone fails here, not in every test.
-  if {[catch {${kind}_exec "" {SELECT 1}} msg]} {
+  if {[catch {if {$kind eq "mongo"} { mongo_cmd admin {{"ping":1}} } else { ${kind}_exec "" {SELECT 1} }} msg]} {
     ::df::abort "the $::dfsrv::title($kind) test server does not answer: $msg"
   }
 }
@@ -232,4 +247,48 @@ proc mysql_fresh_db {name} {
   set q "`[string map {` ``} $name]`"
   mysql_exec "" "DROP DATABASE IF EXISTS $q; CREATE DATABASE $q;"
   return [mysql_url $name]
+}
+
+# --- MongoDB ------------------------------------------------------------------
+
+# The URL of database NAME: the path of DATAFLOW_TEST_MONGO_URL replaced,
+# its query (?authSource=admin ...) kept.
+proc mongo_url {name} {
+  set base $::env(DATAFLOW_TEST_MONGO_URL)
+  set query ""
+  if {[regexp {^([^?]*)(\?.*)$} $base -> base query]} {}
+  if {![regexp {^(mongodb(?:\+srv)?://[^/]*)} $base -> hostpart]} {
+    error "mongo_url: cannot read DATAFLOW_TEST_MONGO_URL '$::env(DATAFLOW_TEST_MONGO_URL)'"
+  }
+  return "$hostpart/[::dfsrv::urlencode $name]$query"
+}
+
+# Runs MongoDB commands (extended JSON, one per argument) on database DB with
+# pymongo; returns the replies, one relaxed-JSON line each (cursor replies:
+# the first batch).  A command error is a Tcl error "error CODE: message".
+proc mongo_cmd {db args} {
+  set script [file join $::dfsrv::repo tool-scripts mongo-test-server]
+  set rc [catch {exec $script cmd $::env(DATAFLOW_TEST_MONGO_URL) $db {*}$args 2>@1} out]
+  regsub {\nchild process exited abnormally$} $out {} out
+  if {$rc} { error $out }
+  return $out
+}
+
+# The documents of collection COLL in DB (FILTER: extended JSON), sorted by
+# _id, one relaxed-JSON line each.
+proc mongo_docs {db coll {filter ""}} {
+  set script [file join $::dfsrv::repo tool-scripts mongo-test-server]
+  set cmd [list $script docs $::env(DATAFLOW_TEST_MONGO_URL) $db $coll]
+  if {$filter ne ""} { lappend cmd $filter }
+  set rc [catch {exec {*}$cmd 2>@1} out]
+  regsub {\nchild process exited abnormally$} $out {} out
+  if {$rc} { error $out }
+  return $out
+}
+
+# Drops database NAME (it must start with the file's testprefix); returns its URL.
+proc mongo_fresh_db {name} {
+  ::dfsrv::check_dbname mongo_fresh_db $name
+  mongo_cmd $name {{"dropDatabase":1}}
+  return [mongo_url $name]
 }

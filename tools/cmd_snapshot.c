@@ -145,7 +145,7 @@ void dfMirrorToFile(const char *zUrl, const char *zOut, int bStats,
   checkSnapshotOutput(zOut);
   zSafe = dfUrlRedact(zUrl);
   if( pEngine->xConnect(zUrl, &pConn, &zErr) ){
-    die(DF_EXIT_CONNECT, "%s", zErr ? zErr : "cannot connect");
+    die(DF_EXIT_CONNECT, "%s", dfUrlScrub(zErr ? zErr : "cannot connect", zUrl));
   }
   db = openTempSnapshot(zOut, &zTmp);
   memset(&req, 0, sizeof(req));
@@ -154,10 +154,10 @@ void dfMirrorToFile(const char *zUrl, const char *zOut, int bStats,
   req.nSchema = nSchema;
   req.azSchema = azSchema;
   req.bStats = bStats;
-  req.nSample = nSample>0 ? nSample : 1000;
+  req.nSample = nSample!=0 ? nSample : 1000;
   if( pEngine->xMirror(pConn, &req, db, &zErr) ){
     pEngine->xDisconnect(pConn);
-    die(DF_EXIT_CONNECT, "%s", zErr ? zErr : "mirror failed");
+    die(DF_EXIT_CONNECT, "%s", dfUrlScrub(zErr ? zErr : "mirror failed", zUrl));
   }
   pEngine->xDisconnect(pConn);
   /* The source is recorded by the adapter; make sure it is the safe form
@@ -223,11 +223,11 @@ int cmdMirror(int argc, char **argv){
       case OPT_SAMPLE: {
         char *zEnd = 0;
         long n = strtol(optarg, &zEnd, 10);
-        if( zEnd==optarg || *zEnd || n<1 || n>100000000 ){
-          dfUsageError("mirror", "--sample needs a positive number, not '%s'",
-                       optarg);
+        if( zEnd==optarg || *zEnd || n<0 || n>100000000 ){
+          dfUsageError("mirror", "--sample needs a number of documents (0: no"
+                       " sampling), not '%s'", optarg);
         }
-        nSample = (int)n;
+        nSample = n==0 ? -1 : (int)n;     /* DfMirrorRequest: -1 = no sampling */
         break;
       }
       case ':':

@@ -250,12 +250,18 @@ static void appendN(char **pz, size_t *pn, const char *z, size_t n){
   (*pz)[*pn] = 0;
 }
 
-/* Redact a libpq conninfo string: drop password=... (quoted or not). */
-static char *redactConninfo(const char *z){
-  char *zOut = xstrdup("");
-  size_t nOut = 0;
+/*
+** Walk a libpq conninfo string: for each "key = value" pair (value quoted
+** with '...' and backslash escapes, or bare) call xPair with the key, the
+** whole value as written, and the value without its quotes.
+*/
+static void conninfoWalk(const char *z,
+    void (*xPair)(void*, const char *zKey, size_t nKey,
+                  const char *zVal, size_t nVal,
+                  const char *zInner, size_t nInner),
+    void *pArg){
   while( *z ){
-    const char *zKey, *zVal, *zEnd;
+    const char *zKey, *zVal, *zEnd, *zInner, *zInnerEnd;
     size_t nKey;
     while( isspace((unsigned char)*z) ) z++;
     if( *z==0 ) break;
@@ -267,23 +273,48 @@ static char *redactConninfo(const char *z){
     while( isspace((unsigned char)*z) ) z++;
     zVal = z;
     if( *z=='\'' ){
-      z++;
+      zInner = ++z;
       while( *z && *z!='\'' ){
         if( *z=='\\' && z[1] ) z++;
         z++;
       }
+      zInnerEnd = z;
       if( *z=='\'' ) z++;
     }else{
       while( *z && !isspace((unsigned char)*z) ) z++;
+      zInner = zVal;
+      zInnerEnd = z;
     }
     zEnd = z;
-    if( isSecretKey(zKey, nKey) ) continue;
-    if( nOut ) appendN(&zOut, &nOut, " ", 1);
-    appendN(&zOut, &nOut, zKey, nKey);
-    appendN(&zOut, &nOut, "=", 1);
-    appendN(&zOut, &nOut, zVal, (size_t)(zEnd-zVal));
+    xPair(pArg, zKey, nKey, zVal, (size_t)(zEnd-zVal),
+          zInner, (size_t)(zInnerEnd-zInner));
   }
-  return zOut;
+}
+
+/* A growing string, for conninfoWalk() callbacks. */
+typedef struct StrBuf StrBuf;
+struct StrBuf {
+  char *z;                /* text so far (malloc'd, NUL-terminated) */
+  size_t n;               /* its length */
+};
+
+static void redactPair(void *pArg, const char *zKey, size_t nKey,
+                       const char *zVal, size_t nVal,
+                       const char *zInner, size_t nInner){
+  StrBuf *p = (StrBuf*)pArg;
+  (void)zInner; (void)nInner;
+  if( isSecretKey(zKey, nKey) ) return;
+  if( p->n ) appendN(&p->z, &p->n, " ", 1);
+  appendN(&p->z, &p->n, zKey, nKey);
+  appendN(&p->z, &p->n, "=", 1);
+  appendN(&p->z, &p->n, zVal, nVal);
+}
+
+/* Redact a libpq conninfo string: drop password=... (quoted or not). */
+static char *redactConninfo(const char *z){
+  StrBuf b = { xstrdup(""), 0 };
+  conninfoWalk(z, redactPair, &b);
+  return b.z;
 }
 
 /* Redact the query string q (without '?') into the buffer: secret keys go. */
@@ -342,6 +373,114 @@ char *dfUrlRedact(const char *zUrl){
     const char *zHash = strchr(zQuery, '#');
     size_t nQ = zHash ? (size_t)(zHash-zQuery-1) : strlen(zQuery+1);
     redactQuery(&zOut, &nOut, zQuery+1, nQ);
+  }
+  return zOut;
+}
+
+/* ------------------------------------------------------------ scrubbing */
+
+/* Replace every occurrence of zFind (n bytes) in *pz by zWith. */
+static void replaceAll(char **pz, const char *zFind, size_t n,
+                       const char *zWith){
+  char *zOut = xstrdup("");
+  size_t nOut = 0;
+  const char *z = *pz, *p;
+  if( n==0 ) { free(zOut); return; }
+  while( (p = strstr(z, zFind))!=0 ){
+    /* strstr needs a NUL-terminated needle: zFind is one, of length n. */
+    appendN(&zOut, &nOut, z, (size_t)(p-z));
+    appendN(&zOut, &nOut, zWith, strlen(zWith));
+    z = p + n;
+  }
+  appendN(&zOut, &nOut, z, strlen(z));
+  free(*pz);
+  *pz = zOut;
+}
+
+/* Percent-decode z (n bytes). OUT: caller frees. */
+static char *percentDecode(const char *z, size_t n){
+  char *zOut = xmalloc(n+1);
+  size_t i, j = 0;
+  for(i=0; i<n; i++){
+    if( z[i]=='%' && i+2<n && isxdigit((unsigned char)z[i+1])
+     && isxdigit((unsigned char)z[i+2]) ){
+      char zHex[3] = { z[i+1], z[i+2], 0 };
+      zOut[j++] = (char)strtol(zHex, 0, 16);
+      i += 2;
+    }else{
+      zOut[j++] = z[i];
+    }
+  }
+  zOut[j] = 0;
+  return zOut;
+}
+
+/* Hide one secret (n bytes at z) in *pzText, raw and percent-decoded.
+** Secrets shorter than 4 bytes are left: replacing every "ab" in a
+** message would make it unreadable, and the whole URL is replaced anyway. */
+static void hideSecret(char **pzText, const char *z, size_t n){
+  char *zRaw, *zDec;
+  if( n<4 ) return;
+  zRaw = xasprintf("%.*s", (int)n, z);
+  zDec = percentDecode(z, n);
+  replaceAll(pzText, zRaw, strlen(zRaw), "***");
+  if( strcmp(zDec, zRaw)!=0 ) replaceAll(pzText, zDec, strlen(zDec), "***");
+  free(zRaw);
+  free(zDec);
+}
+
+/* Hide the values of secret keys in a URL query ("k=v" pairs separated
+** by any of zSep). */
+static void hideSecretValues(char **pzText, const char *z, size_t nZ,
+                             const char *zSep){
+  size_t i = 0;
+  while( i<nZ ){
+    size_t j = i, k, v, e;
+    while( j<nZ && !strchr(zSep, z[j]) ) j++;
+    for(k=i; k<j && z[k]!='='; k++){}
+    if( k<j ){
+      size_t nKey = k-i;
+      while( nKey>0 && isspace((unsigned char)z[i+nKey-1]) ) nKey--;
+      v = k+1;
+      while( v<j && isspace((unsigned char)z[v]) ) v++;
+      e = j;
+      if( isSecretKey(z+i, nKey) ) hideSecret(pzText, z+v, e-v);
+    }
+    i = j+1;
+  }
+}
+
+static void hidePair(void *pArg, const char *zKey, size_t nKey,
+                     const char *zVal, size_t nVal,
+                     const char *zInner, size_t nInner){
+  if( isSecretKey(zKey, nKey) ){
+    hideSecret((char**)pArg, zVal, nVal);
+    hideSecret((char**)pArg, zInner, nInner);
+  }
+}
+
+char *dfUrlScrub(const char *zText, const char *zUrl){
+  char *zOut, *zSafe;
+  int n;
+  if( zText==0 ) return 0;
+  zOut = xstrdup(zText);
+  if( zUrl==0 || zUrl[0]==0 ) return zOut;
+  zSafe = dfUrlRedact(zUrl);
+  replaceAll(&zOut, zUrl, strlen(zUrl), zSafe);
+  free(zSafe);
+  n = schemeLength(zUrl);
+  if( n>0 && zUrl[n+1]=='/' && zUrl[n+2]=='/' ){
+    const char *zAuth = zUrl + n + 3, *zQuery = strchr(zAuth, '?');
+    const char *zEnd = zQuery ? zQuery : zAuth + strlen(zAuth);
+    const char *zAt = 0, *zColon = 0, *p;
+    for(p=zAuth; p<zEnd; p++) if( *p=='@' ) zAt = p;
+    if( zAt ){
+      for(p=zAuth; p<zAt; p++) if( *p==':' ){ zColon = p; break; }
+      if( zColon ) hideSecret(&zOut, zColon+1, (size_t)(zAt-zColon-1));
+    }
+    if( zQuery ) hideSecretValues(&zOut, zQuery+1, strlen(zQuery+1), "&;#");
+  }else if( n==0 && isConninfo(zUrl) ){
+    conninfoWalk(zUrl, hidePair, &zOut);
   }
   return zOut;
 }

@@ -29,7 +29,7 @@ struct DfMirrorRequest {
   int nSchema;               /* --schema values (PostgreSQL), 0 = default */
   const char **azSchema;
   int bStats;                /* --stats */
-  int nSample;               /* MongoDB --sample N (default 1000) */
+  int nSample;               /* MongoDB --sample N (0: default 1000; -1: --sample 0, none) */
 };
 
 struct DfEngine {
@@ -79,15 +79,25 @@ struct DfEngine {
   ** violations; the transaction stays open for the caller to roll back.
   ** NULL when the engine checks constraints as it goes. */
   int (*xVerify)(DfConn *, char **pzErr);
+
+  /* Before a step runs (apply, after the drift check): checks that need the
+  ** live data, e.g. MongoDB's count of the documents that fail a validator
+  ** the step installs. Returns 0 to go on (*pzMsg, malloc'd or NULL, is a
+  ** report to print) or non-zero to refuse the apply with *pzMsg; bAuto:
+  ** the plan's mode is auto (which refuses what may hurt existing data).
+  ** NULL when the engine has nothing to check (the SQL engines). */
+  int (*xStepCheck)(DfConn *, const char *zSql, int bAuto, char **pzMsg);
 };
 
 /* Registry (engine.c). */
 
 /* Find the engine for a URL: postgresql:// postgres:// mysql:// mariadb://
-** sqlite: mongodb:// mongodb+srv://, or a plain path (SQLite). Returns NULL
-** and *pzErr when the scheme is unknown or the engine was not built in:
-** "dataflow: PostgreSQL support was not built in (configure found no libpq;
-** install libpq-dev and rerun ./configure)". */
+** sqlite: mongodb:// mongodb+srv://, a libpq conninfo ("host=... dbname=..."),
+** or a plain path (SQLite). Returns NULL and *pzErr when the scheme is
+** unknown or the engine was not built in: "PostgreSQL is not available in
+** this build: its adapter is not part of this version yet" (or "...:
+** configure did not find libpq or was run with --without-postgresql
+** (install libpq-dev and rerun ./configure)"). */
 const DfEngine *dfEngineForUrl(const char *zUrl, char **pzErr);
 
 /* Same lookup, returning 0 or the exit status for the failure (util.h):
@@ -107,6 +117,12 @@ const char *dfEnginesBuiltIn(void);
 /* The URL with any password removed (user:secret@ -> user@, password=...
 ** parameters dropped). OUT: caller frees with free(). */
 char *dfUrlRedact(const char *zUrl);
+
+/* zText (an error message) with the URL zUrl replaced by its redacted
+** form and any password it holds (raw or percent-decoded, 4 bytes or
+** more) replaced by "***": a driver that repeats what it was given cannot
+** leak it. OUT: caller frees with free(). */
+char *dfUrlScrub(const char *zText, const char *zUrl);
 
 extern const DfEngine dfEngineSqlite;
 #if DF_HAVE_PG

@@ -301,6 +301,8 @@ static char *stmtError(DfConn *p, const char *zSql, int k){
 
 /* ------------------------------------------------------------ the adapter */
 
+extern const DfEngine dfEngineMysql;    /* below; engine.h declares it only
+                                        ** when the build defines DF_HAVE_MYSQL */
 static int myExec(DfConn *p, const char *zSql, char **pzErr);
 static int myQueryValue(DfConn *p, const char *zSql, char **pzOut, char **pzErr);
 
@@ -582,4 +584,5 @@ const DfEngine dfEngineMysql = {
   myQuoteLiteral,         /* xQuoteLiteral: mysql_real_escape_string */
   myQuery,                /* xQuery */
   0,                      /* xVerify: InnoDB checks foreign keys as it goes */
+  0,                      /* xStepCheck: nothing that needs the data */
 };

@@ -260,11 +260,26 @@ static int pgExec(DfConn *p, const char *zSql, char **pzErr){
   return 0;
 }
 
+/*
+** Queries inside a transaction run under a savepoint: a failed query (the
+** executor probes, e.g. count(*) of a name that may not be a table) must
+** not abort the migration's transaction, as it would not on SQLite.
+*/
 static int pgQuery(DfConn *p, const char *zSql,
                    int (*xRow)(void*, int, char**), void *pArg, char **pzErr){
-  PGresult *res = pgRun(p->pg, zSql, 0, 0, pzErr);
+  int bSave = PQtransactionStatus(p->pg)==PQTRANS_INTRANS;
+  PGresult *res;
   int nRow, nCol, i, j;
   char **azVal;
+  if( bSave && pgExec(p, "SAVEPOINT dataflow_query", pzErr) ) return 1;
+  res = pgRun(p->pg, zSql, 0, 0, pzErr);
+  if( bSave ){
+    char *zIgnore = 0;
+    pgExec(p, res ? "RELEASE SAVEPOINT dataflow_query"
+                  : "ROLLBACK TO SAVEPOINT dataflow_query;"
+                    " RELEASE SAVEPOINT dataflow_query", &zIgnore);
+    free(zIgnore);
+  }
   if( res==0 ) return 1;
   nRow = PQntuples(res);
   nCol = PQnfields(res);
@@ -418,4 +433,5 @@ const DfEngine dfEnginePg = {
   pgQuoteLiteral,         /* xQuoteLiteral: PQescapeLiteral */
   pgQuery,                /* xQuery */
   0,                      /* xVerify: PostgreSQL checks constraints as it goes */
+  0,                      /* xStepCheck: nothing that needs the data */
 };

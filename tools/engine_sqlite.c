@@ -384,4 +384,5 @@ const DfEngine dfEngineSqlite = {
   sqliteQuoteLiteral,     /* xQuoteLiteral: %Q */
   sqliteQuery,            /* xQuery */
   sqliteVerify,           /* xVerify: foreign_key_check against the baseline */
+  0,                      /* xStepCheck: nothing that needs the data */
 };

@@ -1063,6 +1063,7 @@ int pgMirror(PGconn *pConn, const char *zSafeUrl, const DfMirrorRequest *pReq,
   Mir m;
   const char *azDefault[1] = { "public" };
   const char **azSchema = azDefault;
+  char **azPath = 0;          /* the search_path's schemas, when used */
   int nSchema = 1, i;
   char zTakenAt[32];
   time_t t = time(0);
@@ -1078,11 +1079,29 @@ int pgMirror(PGconn *pConn, const char *zSafeUrl, const DfMirrorRequest *pReq,
   if( pReq && pReq->nSchema>0 ){
     azSchema = pReq->azSchema;
     nSchema = pReq->nSchema;
+  }else{
+    /* No --schema: the schemas of the connection's search_path (normally
+    ** just public), so that a URL with options=-csearch_path=... gives the
+    ** same scope to mirror, plan, apply, rollback and status. */
+    res = pgRun(pConn, "SELECT s FROM unnest(pg_catalog.current_schemas(false)) AS s",
+                0, 0, &zErr);
+    if( res==0 ){
+      mirFail(&m, xasprintf("cannot read the search_path of %s: %s", m.zSafeUrl, zErr));
+      free(zErr);
+      zErr = 0;
+    }else if( PQntuples(res)>0 ){
+      nSchema = PQntuples(res);
+      azPath = xcalloc((size_t)nSchema, sizeof(char*));
+      for(i=0; i<nSchema; i++) azPath[i] = xstrdup(PQgetvalue(res, i, 0));
+      azSchema = (const char**)azPath;
+    }
+    PQclear(res);
+    res = 0;
   }
   for(i=0; i<nSchema; i++){
     if( strcmp(azSchema[i], "*")==0 ) m.bAll = 1;
   }
-  m.zDefault = m.bAll ? "public" : azSchema[0];
+  m.zDefault = strcmp(azSchema[0], "*")==0 ? "public" : azSchema[0];
   m.zSchemaArray = arrayLiteral(nSchema, azSchema);
 
   /* Every requested schema must exist: a typo is an error, not an empty
@@ -1152,6 +1171,10 @@ int pgMirror(PGconn *pConn, const char *zSafeUrl, const DfMirrorRequest *pReq,
   sqlite3_exec(pOut, m.rc ? "ROLLBACK TO pg_mirror; RELEASE pg_mirror"
                           : "RELEASE pg_mirror", 0, 0, 0);
   free(m.zSchemaArray);
+  if( azPath ){
+    for(i=0; i<nSchema; i++) free(azPath[i]);
+    free(azPath);
+  }
   if( m.rc ){
     *pzErr = m.zErr;
     return 1;
