@@ -180,6 +180,11 @@ struct DfDialect {
   ** 0 when the engine has none (SQLite). */
   int (*xEnum)(const DfDialectCtx*, const DfChange *pChange, DfDdl*, char**);
   int (*xSequence)(const DfDialectCtx*, const DfChange *pChange, DfDdl*, char**);
+
+  /* A comment-only change of an index or a view (pChange->zAttribute is
+  ** "comment"; tables, columns and enums say theirs in xAlterTable,
+  ** xAlterColumn and xEnum). 0 when the engine has no such comments. */
+  int (*xComment)(const DfDialectCtx*, const DfChange *pChange, DfDdl*, char**);
 };
 
 /* The writers that exist. */

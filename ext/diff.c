@@ -1079,6 +1079,13 @@ static void diffColumns(DiffCtx *p, TabPair *pp){
   }
 }
 
+/* A table's kind for comparison: a MongoDB collection is a table (a model
+** compares with a MongoDB database without a kind change). */
+static const char *tableKind(const char *zKind){
+  if( zKind==0 || sqlite3_stricmp(zKind, "collection")==0 ) return "table";
+  return zKind;
+}
+
 static DfChange *tabChange(DiffCtx *p, TabPair *pp, const char *zAttr,
                            const char *zOld, const char *zNew, const char *zExplain){
   DfChange *c = diffAddChange(p, "table", pp->pTo->zSchema, pp->pTo->zName, 0,
@@ -1105,7 +1112,7 @@ static void diffTablePair(DiffCtx *p, TabPair *pp){
     if( c ){ c->pFromTab = f; c->pToTab = t; }
     sqlite3_free(zX);
   }
-  if( !diffTextEqNoCase(f->zKind ? f->zKind : "table", t->zKind ? t->zKind : "table") ){
+  if( !diffTextEqNoCase(tableKind(f->zKind), tableKind(t->zKind)) ){
     char *zX = sqlite3_mprintf("kind changes from %s to %s", f->zKind, t->zKind);
     tabChange(p, pp, "kind", f->zKind, t->zKind, zX);
     sqlite3_free(zX);

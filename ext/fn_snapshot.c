@@ -86,6 +86,10 @@ static char *fnWrite(FnJob *j, const char *zOut, char **pzErr){
     rc = SQLITE_ERROR;
     zErr = sqlite3_mprintf("cannot close '%s'", zTmp);
   }
+  if( rc==SQLITE_OK && dfSnapshotSync(zTmp)!=SQLITE_OK ){
+    rc = SQLITE_IOERR;
+    zErr = sqlite3_mprintf("cannot flush '%s' to disk: %s", zTmp, strerror(errno));
+  }
   if( rc==SQLITE_OK && rename(zTmp, zOut)!=0 ){
     rc = SQLITE_CANTOPEN;
     zErr = sqlite3_mprintf("cannot write '%s': %s", zOut, strerror(errno));

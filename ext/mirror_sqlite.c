@@ -75,6 +75,8 @@ SQLITE_EXTENSION_INIT3
 #include <stdlib.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include "snapshot.h"
 #include "sqlparse.h"
 #include "types.h"
@@ -256,13 +258,19 @@ static const char *mirColumnName(MirObject *t, const char *zName){
 
 /* Grow an array by one zeroed element; NULL (and p->rc) on OOM. */
 static void *mirGrow(Mirror *p, void **pa, int *pn, size_t sz){
-  char *aNew;
+  /* Capacity implied by n (4, then powers of two): see growOne() in
+  ** catalog.c. Reallocating on every row made large schemas quadratic. */
+  int n = *pn;
+  char *a = *pa;
   if( p->rc ) return 0;
-  aNew = sqlite3_realloc64(*pa, (sqlite3_uint64)(*pn + 1) * sz);
-  if( aNew==0 ){ p->rc = SQLITE_NOMEM; return 0; }
-  memset(aNew + (size_t)(*pn) * sz, 0, sz);
-  *pa = aNew;
-  return aNew + (size_t)((*pn)++) * sz;
+  if( n==0 || (n>=4 && (n & (n-1))==0) ){
+    a = sqlite3_realloc64(a, (n==0 ? 4 : (sqlite3_uint64)n*2) * sz);
+    if( a==0 ){ p->rc = SQLITE_NOMEM; return 0; }
+    *pa = a;
+  }
+  memset(a + (size_t)n * sz, 0, sz);
+  (*pn)++;
+  return a + (size_t)n * sz;
 }
 
 /* JSON array of the strings az[0..n). OUT: caller frees. */
@@ -964,11 +972,15 @@ cleanup:
 
 /* The CREATE INDEX text of index zName (from query 1), or NULL. */
 static const char *mirIndexSql(Mirror *p, const char *zName){
-  int i;
-  for(i=p->nTab; i<p->nObj; i++){
-    if( p->aObj[i].cType=='i' && strcmp(p->aObj[i].zName, zName)==0 ){
-      return p->aObj[i].zSql;
-    }
+  /* Query 1 orders the objects after the tables by name (names are unique
+  ** across a SQLite schema), so a binary search finds it: a linear scan
+  ** here made mirroring quadratic in the number of indexes. */
+  int lo = p->nTab, hi = p->nObj-1;
+  while( lo<=hi ){
+    int mid = (lo+hi)/2;
+    int c = strcmp(p->aObj[mid].zName, zName);
+    if( c==0 ) return p->aObj[mid].cType=='i' ? p->aObj[mid].zSql : 0;
+    if( c<0 ) lo = mid+1; else hi = mid-1;
   }
   return 0;
 }
@@ -1247,6 +1259,15 @@ int dfSnapshotCheckTarget(const char *zPath, char **pzErr){
   return SQLITE_OK;
 }
 
+int dfSnapshotSync(const char *zPath){
+  int fd = open(zPath, O_RDONLY);
+  int rc;
+  if( fd<0 ) return SQLITE_IOERR;
+  rc = fsync(fd)==0 ? SQLITE_OK : SQLITE_IOERR_FSYNC;
+  close(fd);
+  return rc;
+}
+
 int dfSnapshotCreate(const char *zPath, sqlite3 **ppOut, char **pzErr){
   sqlite3 *db = 0;
   int rc;
@@ -1275,6 +1296,11 @@ int dfSnapshotCreate(const char *zPath, sqlite3 **ppOut, char **pzErr){
     sqlite3_close(db);
     return rc;
   }
+  /* A snapshot is built whole and thrown away on any failure, so it needs
+  ** no rollback journal on disk and no fsync per transaction: those waits
+  ** cost more than building it. dfSnapshotSync() makes the finished file
+  ** durable once, before it is renamed into place. */
+  sqlite3_exec(db, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF", 0, 0, 0);
   rc = dfCatalogCreateSchema(db, "main", &zMsg);
   if( rc!=SQLITE_OK ){
     *pzErr = sqlite3_mprintf("cannot create '%s': %s", zPath, zMsg ? zMsg : "?");

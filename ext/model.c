@@ -235,6 +235,8 @@ int dfModelLoad(const char *zSql, const char *zFilename, int bStrict,
   char *zMsg = 0;               /* error, without the "FILE:LINE: " prefix */
   char *zIn = 0;                /* excerpt of the failing statement */
   int iLine = 1;                /* line of the failing statement */
+  int iLinePrev = 1;            /* line on which zPrev starts */
+  const char *zPrev;            /* start of the previous statement */
   int rc;
   DfMirrorOptions opt;
 
@@ -252,12 +254,17 @@ int dfModelLoad(const char *zSql, const char *zFilename, int bStrict,
   sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
 
   zTail = zSql ? zSql : "";
+  zPrev = zTail;
   while( rc==SQLITE_OK ){
     const char *zStart = zTail + dfSqlSkipSpace(zTail);
     int eKind = 0;
     DfSqlTable *pDef = 0;
     if( *zStart==0 ) break;
-    iLine = modelLine(zSql, (int)(zStart - zSql));
+    /* Count lines from where the previous statement started, not from the
+    ** top of the file: counting from the top made loading quadratic. */
+    iLine = iLinePrev + modelLine(zPrev, (int)(zStart - zPrev)) - 1;
+    iLinePrev = iLine;
+    zPrev = zStart;
 
     zMsg = modelRefuse(zStart, &eKind);
     if( zMsg ){

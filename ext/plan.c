@@ -580,7 +580,7 @@ static int *columnMap(Planner *p, Pair *pp){
     for(i=0; i<f->nCol; i++){
       if( !abRenamedAway[i] && strcmp(f->aCol[i].zName, t->aCol[j].zName)==0 ) break;
     }
-    if( i>=f->nCol ){
+    if( i>=f->nCol && (p->ctx.pFrom->bCaseInsensitive || p->ctx.pTo->bCaseInsensitive) ){
       for(i=0; i<f->nCol; i++){
         if( !abRenamedAway[i] && sqlite3_stricmp(f->aCol[i].zName, t->aCol[j].zName)==0 ) break;
       }
@@ -678,13 +678,26 @@ static int changeComplete(const DfChange *c){
   return 1;
 }
 
+/* Did the diff already report index (or trigger) pF or pT, as it does
+** where names are case-sensitive (MySQL)? Then the case sweep below must
+** not plan them a second time. */
+static int diffedAlready(Pair *pp, const char *zKind, const void *pF, const void *pT){
+  int k;
+  for(k=0; k<pp->nCh; k++){
+    DfChange *c = pp->apCh[k];
+    if( !isKind(c, zKind) ) continue;
+    if( c->pFromIdx==pF || c->pToIdx==pT || c->pFromTrig==pF || c->pToTrig==pT ) return 1;
+  }
+  return 0;
+}
+
 /*
 ** Try every change of the pair in place. Returns SQLITE_OK (trials filled),
 ** DF_DIALECT_REBUILD, or an error.
 */
 static int tryInPlace(Planner *p, Pair *pp, DfTableDelta *pD, TrialList *L){
   DfTable *f = pp->pFrom, *t = pp->pTo;
-  int k, j, rc = SQLITE_OK;
+  int k, j, rc = SQLITE_OK, bNoCase;
   char *zE = 0;
   for(k=0; k<pp->nCh && rc==SQLITE_OK && p->rc==SQLITE_OK; k++){
     DfChange *c = pp->apCh[k];
@@ -719,7 +732,10 @@ static int tryInPlace(Planner *p, Pair *pp, DfTableDelta *pD, TrialList *L){
                       c->zExplain, c);
         if( tr ) rc = CALL(xDropConstraint, pD, c->pFromCons, &tr->ddl);
       }else if( isChange(c, DF_CHANGE_ADD) ){
-        tr = trialNew(p, L, PH_CONS, 0, "add_constraint", c->zObject, c->zExplain, c);
+        /* Foreign keys after keys: one may reference a key added here. */
+        tr = trialNew(p, L, PH_CONS,
+                      (c->pToCons && c->pToCons->zRefTable) ? 1 : 0,
+                      "add_constraint", c->zObject, c->zExplain, c);
         if( tr ) rc = CALL(xAddConstraint, pD, c->pToCons, &tr->ddl);
         if( tr && c->pToCons && c->pToCons->zRefTable ){
           tr->zNeedSchema = c->pToCons->zRefSchema;
@@ -748,8 +764,10 @@ static int tryInPlace(Planner *p, Pair *pp, DfTableDelta *pD, TrialList *L){
           if( tr ) rc = CALL(xCreateIndex, t, c->pToIdx, &tr->ddl);
         }
       }else{
-        /* comment (or another attribute): nothing SQLite can say */
+        /* comment (or another attribute): the dialect's xComment, if any
+        ** (SQLite has nothing to say) */
         tr = trialNew(p, L, PH_INDEX, 0, "alter_index", c->zObject, c->zExplain, c);
+        if( tr && p->pD->xComment ) rc = CALL(xComment, c, &tr->ddl);
       }
     }else if( isKind(c, "trigger") ){
       if( isChange(c, DF_CHANGE_DROP) ){
@@ -764,8 +782,10 @@ static int tryInPlace(Planner *p, Pair *pp, DfTableDelta *pD, TrialList *L){
     sqlite3_free(zObj);
   }
 
-  /* Spellings that differ only in case: columns, indexes, triggers. */
-  for(j=0; j<t->nCol && rc==SQLITE_OK && p->rc==SQLITE_OK; j++){
+  /* Spellings that differ only in case: columns, indexes, triggers. (In
+  ** case-sensitive catalogs the diff already reports them as changes.) */
+  bNoCase = p->ctx.pFrom->bCaseInsensitive || p->ctx.pTo->bCaseInsensitive;
+  for(j=0; bNoCase && j<t->nCol && rc==SQLITE_OK && p->rc==SQLITE_OK; j++){
     int i = pD->aiSrc[j], bHint = 0;
     Trial *tr;
     if( i<0 || strcmp(f->aCol[i].zName, t->aCol[j].zName)==0 ) continue;
@@ -786,13 +806,14 @@ static int tryInPlace(Planner *p, Pair *pp, DfTableDelta *pD, TrialList *L){
       sqlite3_free(zWhy);
     }
   }
-  for(j=0; j<t->nIdx && rc==SQLITE_OK && p->rc==SQLITE_OK; j++){
+  for(j=0; bNoCase && j<t->nIdx && rc==SQLITE_OK && p->rc==SQLITE_OK; j++){
     int i;
     for(i=0; i<f->nIdx; i++){
       Trial *tr;
       char *zWhy;
       if( sqlite3_stricmp(f->aIdx[i].zName, t->aIdx[j].zName)!=0
        || strcmp(f->aIdx[i].zName, t->aIdx[j].zName)==0 ) continue;
+      if( diffedAlready(pp, "index", &f->aIdx[i], &t->aIdx[j]) ) continue;
       zWhy = planPrintf(p, "index %s is spelled %s in the target",
                         f->aIdx[i].zName, t->aIdx[j].zName);
       tr = trialNew(p, L, PH_DROPCONS, 0, "drop_index", f->aIdx[i].zName, zWhy, 0);
@@ -806,13 +827,14 @@ static int tryInPlace(Planner *p, Pair *pp, DfTableDelta *pD, TrialList *L){
       sqlite3_free(zWhy);
     }
   }
-  for(j=0; j<t->nTrig && rc==SQLITE_OK && p->rc==SQLITE_OK; j++){
+  for(j=0; bNoCase && j<t->nTrig && rc==SQLITE_OK && p->rc==SQLITE_OK; j++){
     int i;
     for(i=0; i<f->nTrig; i++){
       Trial *tr;
       char *zWhy;
       if( sqlite3_stricmp(f->aTrig[i].zName, t->aTrig[j].zName)!=0
        || strcmp(f->aTrig[i].zName, t->aTrig[j].zName)==0 ) continue;
+      if( diffedAlready(pp, "trigger", &f->aTrig[i], &t->aTrig[j]) ) continue;
       zWhy = planPrintf(p, "trigger %s is spelled %s in the target",
                         f->aTrig[i].zName, t->aTrig[j].zName);
       tr = trialNew(p, L, PH_PRE, 0, "drop_trigger", f->aTrig[i].zName, zWhy, 0);
@@ -827,7 +849,7 @@ static int tryInPlace(Planner *p, Pair *pp, DfTableDelta *pD, TrialList *L){
     }
   }
   /* Declared constraint names that differ only in case: no ALTER for them. */
-  for(j=0; j<t->nCons && rc==SQLITE_OK; j++){
+  for(j=0; bNoCase && j<t->nCons && rc==SQLITE_OK; j++){
     int i;
     if( t->aCons[j].bGenName ) continue;
     for(i=0; i<f->nCons; i++){
@@ -989,6 +1011,23 @@ static void planPair(Planner *p, Pair *pp){
 ** Tables added and dropped
 */
 
+/* A partition or an inheriting table (PostgreSQL: options partition_of,
+** inherits, as "name" or "schema.name") reads its parents: created after
+** them, dropped before them. */
+static void parentNeeds(Planner *p, int i, const DfTable *t){
+  DfJson *pOpt, *v;
+  int k;
+  if( i<0 || t->zOptions==0 ) return;
+  pOpt = dfJsonParse(t->zOptions, 0);
+  v = pOpt ? dfJsonGet(pOpt, "partition_of") : 0;
+  if( v && v->eType==DF_JSON_STRING ) stepNeed(p, i, "", v->zText);
+  v = pOpt ? dfJsonGet(pOpt, "inherits") : 0;
+  for(k=0; v && v->eType==DF_JSON_ARRAY && k<v->nChild; k++){
+    if( v->aChild[k].eType==DF_JSON_STRING ) stepNeed(p, i, "", v->aChild[k].zText);
+  }
+  dfJsonFree(pOpt);
+}
+
 static void planNewTable(Planner *p, DfTable *t, const char *zWhy){
   DfDdl ddl;
   char *zE = 0;
@@ -999,6 +1038,7 @@ static void planNewTable(Planner *p, DfTable *t, const char *zWhy){
   i = addStep(p, PH_TABLE, PR_CREATE_TABLE, "create_table", t->zName, &ddl, zWhy);
   stepTouch(p, i, t->zSchema, t->zName);
   stepRole(p, i, DEP_CREATE, t->zSchema, t->zName);
+  parentNeeds(p, i, t);
   for(k=0; k<t->nCons && p->rc==SQLITE_OK; k++){
     DfConstraint *c = &t->aCons[k];
     if( c->zRefTable==0 ) continue;
@@ -1018,7 +1058,7 @@ static void planNewTable(Planner *p, DfTable *t, const char *zWhy){
       if( p->pD->xAddConstraint==0 ){ missingMethod(p, "add foreign keys", c->zName); return; }
       zE = 0;
       if( DIALECT_FAILS(xAddConstraint, &d, c) ) return;
-      j = addStep(p, PH_CONS, 0, "add_constraint", c->zName, &ddl,
+      j = addStep(p, PH_CONS, 1, "add_constraint", c->zName, &ddl,
                   "foreign key of a new table, added once every table exists");
       stepTouch(p, j, t->zSchema, t->zName);
       stepNeed(p, j, c->zRefSchema, c->zRefTable);
@@ -1064,6 +1104,7 @@ static void planDropTable(Planner *p, DfTable *f, const char *zExplain){
   p->aStep[i].s.bDestructive = 1;
   stepTouch(p, i, f->zSchema, f->zName);
   stepRole(p, i, DEP_DROP, f->zSchema, f->zName);
+  parentNeeds(p, i, f);
   for(k=0; k<f->nCons; k++){
     if( f->aCons[k].zRefTable && sqlite3_stricmp(f->aCons[k].zRefTable, f->zName)!=0 ){
       stepNeed(p, i, f->aCons[k].zRefSchema, f->aCons[k].zRefTable);
@@ -1121,6 +1162,20 @@ static void planViews(Planner *p){
     DfChange *c = &L->aChange[k];
     if( !isKind(c, "view") ) continue;
     if( isChange(c, DF_CHANGE_ALTER) && c->zAttribute && strcmp(c->zAttribute, "comment")==0 ){
+      /* A comment alone: the dialect's xComment, when it has comments. */
+      if( p->pD->xComment && c->pToView ){
+        DfDdl ddl;
+        char *zE = 0;
+        int s;
+        memset(&ddl, 0, sizeof(ddl));
+        if( DIALECT_FAILS(xComment, c) ) break;
+        if( ddl.zSql ){
+          s = addStep(p, PH_VIEW, 1, "alter_view", c->pToView->zName, &ddl, c->zExplain);
+          stepTouch(p, s, c->pToView->zSchema, c->pToView->zName);
+        }else{
+          dfDdlClear(&ddl);
+        }
+      }
       continue;
     }
     if( c->pFromView ){
@@ -1155,6 +1210,34 @@ static void planViews(Planner *p){
       if( !abCreate[j] ){
         abCreate[j] = 1;
         azWhyT[j] = planPrintf(p, "view %s is spelled %s in the target", w->zName, v->zName);
+      }
+    }
+  }
+  /* A view that reads a table which is renamed follows the table under its
+  ** new name (PostgreSQL binds views to objects, not names): when the
+  ** target still has the view, it is created again from its target text,
+  ** which names what the target means. */
+  for(i=0; i<cf->nView && p->rc==SQLITE_OK; i++){
+    DfView *w = &cf->aView[i];
+    if( abDrop[i] ) continue;
+    for(k=0; k<p->nPair; k++){
+      Pair *pp = &p->aPair[k];
+      if( strcmp(pp->pFrom->zName, pp->pTo->zName)==0 ) continue;
+      if( viewReads(w, pp->pFrom->zName) ){
+        DfView *v = dfCatalogFindView(ct, w->zSchema, w->zName);
+        abDrop[i] = 1;
+        azWhyF[i] = planPrintf(p, "it reads table %s, which is renamed to %s:"
+                               " dropped here, created again after it",
+                               pp->pFrom->zName, pp->pTo->zName);
+        if( v ){
+          j = (int)(v - ct->aView);
+          if( !abCreate[j] ){
+            abCreate[j] = 1;
+            azWhyT[j] = planPrintf(p, "recreated because table %s is renamed",
+                                   pp->pFrom->zName);
+          }
+        }
+        break;
       }
     }
   }

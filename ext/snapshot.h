@@ -26,6 +26,13 @@ struct DfMirrorOptions {
 int dfSnapshotCreate(const char *zPath, sqlite3 **ppOut, char **pzErr);
 
 /*
+** Flush a finished snapshot file (closed by the caller) to disk, before it
+** is renamed into place: snapshots are written with synchronous=OFF.
+** Returns SQLITE_OK or SQLITE_IOERR*.
+*/
+int dfSnapshotSync(const char *zPath);
+
+/*
 ** May zPath be (re)written as a snapshot? SQLITE_OK when it does not exist,
 ** is empty, or is a DataFlow snapshot; otherwise an error code with *pzErr
 ** set (OUT: caller frees): "refusing to overwrite 'x.db': not a DataFlow

@@ -54,8 +54,9 @@
 ** validationLevel "moderate" so that such documents stay writable, and
 ** says so in the step: apply counts the documents that fail the new
 ** validator first ({$nor: [validator]}) and refuses in auto mode when
-** there are any (tools/engine_mongo.c, xStepCheck). Renaming a field runs
-** update $rename over all documents.
+** there are any (tools/engine_mongo.c, xPlanCheck). Renaming a field
+** installs the validator with the new name, then runs update $rename over
+** all documents (renamed under the old validator, they would fail it).
 **
 ** Drops are soft by default (dfQuarantineName): a collection is renamed to
 ** its quarantine name (O(1), indexes and documents kept); a field's values
@@ -1163,6 +1164,9 @@ static int mgRenameColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
   if( rc ) return rc;
   pFwd = sqlite3_str_new(0);
   pBack = sqlite3_str_new(0);
+  /* the validator that names the new field first: a document renamed
+  ** under the old one would fail it (the old name is gone) */
+  rc = appendValidatorChange(pCtx, pD, 0, pFwd, pBack, pOut, pzErr);
   sqlite3_str_appendall(pFwd, "{\"update\":");
   jStr(pFwd, zT);
   sqlite3_str_appendall(pFwd, ",\"updates\":[{\"q\":{},\"u\":{\"$rename\":{");
@@ -1170,7 +1174,6 @@ static int mgRenameColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
   sqlite3_str_appendchar(pFwd, 1, ':');
   jStr(pFwd, pToCol->zName);
   sqlite3_str_appendall(pFwd, "}},\"multi\":true}]};\n");
-  rc = appendValidatorChange(pCtx, pD, 0, pFwd, pBack, pOut, pzErr);
   /* rollback: validator back first (it names the old field), then rename */
   sqlite3_str_appendall(pBack, "{\"update\":");
   jStr(pBack, zT);
@@ -1194,13 +1197,29 @@ static int mgAlterColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
     pOut->zNote = sqlite3_mprintf("MongoDB fields have no %s: nothing to do", zAttr);
     return pOut->zNote ? SQLITE_OK : SQLITE_NOMEM;
   }
+  int bFill = 0;
   if( strcmp(zAttr, "not_null")==0 ) bTighten = b && b->bNotNull;
   if( strcmp(zAttr, "type")==0 && a && b ) bTighten = dfTypeWidening(a, b)!=1;
+  /* NOT NULL with a default: fill the documents where the field is
+  ** missing or null first, as for a new field */
+  bFill = bTighten && strcmp(zAttr, "not_null")==0 && b->zDefault
+       && sqlite3_stricmp(b->zDefault, "NULL");
   rc = checkTableNames(pCtx->pTo, pD->pTo, pzErr);
   if( rc ) return rc;
   pFwd = sqlite3_str_new(0);
   pBack = sqlite3_str_new(0);
-  rc = appendValidatorChange(pCtx, pD, bTighten, pFwd, pBack, pOut, pzErr);
+  if( bFill ){
+    rc = appendBackfill(pFwd, pD->pTo, b, pzErr);
+    bTighten = 0;
+    if( rc==SQLITE_OK ){
+      char *zR = rowsNote(pD->pFrom->nRows);
+      pOut->zNote = sqlite3_mprintf("the documents where %s is missing or null (of"
+          " %s) get the default %s first; the rollback does not empty them again",
+          b->zName, zR ? zR : "?", b->zDefault);
+      sqlite3_free(zR);
+    }
+  }
+  if( rc==SQLITE_OK ) rc = appendValidatorChange(pCtx, pD, bTighten, pFwd, pBack, pOut, pzErr);
   if( rc==SQLITE_OK && strcmp(zAttr, "type")==0 && pOut->zNote==0 ){
     pOut->zNote = sqlite3_mprintf("only the validator changes: stored values are"
                                   " not converted");

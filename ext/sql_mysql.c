@@ -114,6 +114,15 @@ static void appendLiteral(sqlite3_str *s, const char *z){
   sqlite3_str_appendchar(s, 1, '\'');
 }
 
+/* Does the JSON array of names hold zName (case-insensitive)? */
+static int jsonHasName(const char *zJson, const char *zName){
+  char **az = 0;
+  int n = dfJsonStrings(zJson, &az), i, b = 0;
+  for(i=0; i<n; i++) if( sqlite3_stricmp(az[i], zName)==0 ) b = 1;
+  if( n>0 ) dfJsonFreeStrings(n, az);
+  return b;
+}
+
 /* Comma-separated quoted names of a JSON array. */
 static void appendIdList(sqlite3_str *s, const char *zJson){
   char **az = 0;
@@ -137,6 +146,7 @@ static int isMysqlEngine(const char *z){
 static int isMariadb(const DfDialectCtx *pCtx){
   const DfCatalog *a[2];
   int i;
+  if( pCtx==0 ) return 1;
   a[0] = pCtx->pFrom; a[1] = pCtx->pTo;
   for(i=0; i<2; i++){
     if( a[i] && isMysqlEngine(engineOf(a[i])) && a[i]->zServerVersion ){
@@ -512,6 +522,8 @@ static int consNameUsed(const DfTable *t, const char *zName){
 }
 
 static int fkSurvives(const DfTable *t, const DfConstraint *k);
+static int fkSame(const DfConstraint *a, const DfConstraint *b);
+static int indexNamedAs(const DfTable *t, const DfConstraint *k);
 static int keySurvives(const DfTable *t, const DfConstraint *c);
 static int hasEqualCheck(const DfTable *t, const DfConstraint *k);
 
@@ -560,11 +572,52 @@ static char *freeGeneratedName(const DfTableDelta *pD, const char *zTable,
   return 0;
 }
 
-/* The name to write for constraint k (of the table being changed). */
+/* The number n of a name zTable_ibfk_n, or 0. */
+static int ibfkNumber(const char *zTable, const char *zName){
+  int n = (int)strlen(zTable), v = 0;
+  const char *z;
+  if( sqlite3_strnicmp(zName, zTable, n)!=0 || sqlite3_strnicmp(zName+n, "_ibfk_", 6)!=0 ) return 0;
+  for(z=zName+n+6; *z>='0' && *z<='9'; z++) v = v*10 + (*z - '0');
+  return *z==0 ? v : 0;
+}
+
+/*
+** The name InnoDB will give foreign key k of TO, added without a name:
+** <table>_ibfk_N, N one more than the highest such number of the table
+** when it is added. The FROM foreign keys that stay count; so do the
+** foreign keys this migration adds before k (generated names, in TO's
+** order, which is the order their steps run in). OUT: caller frees.
+*/
+static char *innodbFkName(const DfTableDelta *pD, const char *zTable,
+                          const DfConstraint *k){
+  int i, nMax = 0, r = 0;
+  for(i=0; pD->pFrom && i<pD->pFrom->nCons; i++){
+    const DfConstraint *x = &pD->pFrom->aCons[i];
+    int v = ibfkNumber(zTable, x->zName);
+    if( x->zRefTable && v>nMax && fkSurvives(pD->pTo, x) ) nMax = v;
+  }
+  for(i=0; pD->pTo && i<pD->pTo->nCons && &pD->pTo->aCons[i]!=k; i++){
+    const DfConstraint *x = &pD->pTo->aCons[i];
+    int j, bOld = 0;
+    if( x->zRefTable==0 || !x->bGenName ) continue;
+    for(j=0; pD->pFrom && j<pD->pFrom->nCons; j++){
+      const DfConstraint *y = &pD->pFrom->aCons[j];
+      if( y->zRefTable && fkSame(x, y) ) bOld = 1;
+    }
+    if( !bOld ) r++;
+  }
+  return sqlite3_mprintf("%s_ibfk_%d", zTable, nMax + r + 1);
+}
+
+/* The name to write for constraint k (of the table being changed); for a
+** foreign key whose name InnoDB generated, the name InnoDB will choose
+** (the statement then gives none: see appendAddConstraint). */
 static char *constraintName(const DfTableDelta *pD, const char *zTable,
                             const DfConstraint *k){
   if( !k->bGenName ) return sqlite3_mprintf("%s", k->zName);
-  if( k->zRefTable==0 && !isKindOf(k, "check") ){
+  if( k->zRefTable && !indexNamedAs(pD->pTo, k) ) return innodbFkName(pD, zTable, k);
+  if( k->zRefTable ) return sqlite3_mprintf("%s", k->zName);
+  if( !isKindOf(k, "check") ){
     return sqlite3_mprintf("%s", k->zName);          /* PRIMARY, unique keys */
   }
   return freeGeneratedName(pD, zTable, k);
@@ -592,8 +645,20 @@ static void appendFkBody(sqlite3_str *s, const DfConstraint *k){
 }
 
 /* "ADD ..." of constraint k named zName (for ALTER TABLE). */
+/* Is there an index of t named like constraint k (an index the engine
+** generated for a foreign key named k)? */
+static int indexNamedAs(const DfTable *t, const DfConstraint *k){
+  int i;
+  for(i=0; t && i<t->nIdx; i++){
+    if( sqlite3_stricmp(t->aIdx[i].zName, k->zName)==0 ) return 1;
+  }
+  return 0;
+}
+
+/* "ADD ..." of constraint k of table pOwner, named zName (for ALTER TABLE). */
 static void appendAddConstraint(sqlite3_str *s, const char *zEngine,
-                                const DfConstraint *k, const char *zName){
+                                const DfConstraint *k, const char *zName,
+                                const DfTable *pOwner){
   if( isKindOf(k, "primary key") ){
     sqlite3_str_appendall(s, "ADD PRIMARY KEY (");
     appendIdList(s, k->zColumns);
@@ -610,6 +675,12 @@ static void appendAddConstraint(sqlite3_str *s, const char *zEngine,
     sqlite3_str_appendall(s, " CHECK (");
     appendExpr(s, zEngine, k->zExpr);
     sqlite3_str_appendchar(s, 1, ')');
+  }else if( k->bGenName && !indexNamedAs(pOwner, k) ){
+    /* A name InnoDB generated, and the index behind the key is named after
+    ** its column: add it unnamed, as it was made. With a name, MariaDB
+    ** would name the index it generates for the key after it instead. */
+    sqlite3_str_appendall(s, "ADD ");
+    appendFkBody(s, k);
   }else{
     sqlite3_str_appendall(s, "ADD CONSTRAINT ");
     appendId(s, zName);
@@ -651,6 +722,21 @@ static int isMethod(const DfIndex *x, const char *z){
   return x->zMethod && sqlite3_stricmp(x->zMethod, z)==0;
 }
 
+/* The primary key kept as an index (prefix lengths, DESC keys). */
+static int isPrimaryIndex(const DfIndex *x){
+  return x->bUnique && x->zName && strcmp(x->zName, "PRIMARY")==0;
+}
+
+/* "DROP INDEX `n`" or "DROP PRIMARY KEY". */
+static void appendDropIndex(sqlite3_str *s, const DfIndex *x){
+  if( isPrimaryIndex(x) ){
+    sqlite3_str_appendall(s, "DROP PRIMARY KEY");
+  }else{
+    sqlite3_str_appendall(s, "DROP INDEX ");
+    appendId(s, x->zName);
+  }
+}
+
 /* "ADD [UNIQUE|FULLTEXT|SPATIAL] INDEX `n` (keys) [USING HASH] ..." */
 static int appendAddIndex(sqlite3_str *s, const DfDialectCtx *pCtx,
                           const char *zEngine, const DfIndex *x){
@@ -660,13 +746,17 @@ static int appendAddIndex(sqlite3_str *s, const DfDialectCtx *pCtx,
     dfJsonFree(pArr);
     return SQLITE_ERROR;
   }
-  sqlite3_str_appendall(s, "ADD ");
-  if( isMethod(x, "fulltext") ) sqlite3_str_appendall(s, "FULLTEXT ");
-  else if( isMethod(x, "spatial") ) sqlite3_str_appendall(s, "SPATIAL ");
-  else if( x->bUnique ) sqlite3_str_appendall(s, "UNIQUE ");
-  sqlite3_str_appendall(s, "INDEX ");
-  appendId(s, x->zName);
-  sqlite3_str_appendall(s, " (");
+  if( isPrimaryIndex(x) ){
+    sqlite3_str_appendall(s, "ADD PRIMARY KEY (");
+  }else{
+    sqlite3_str_appendall(s, "ADD ");
+    if( isMethod(x, "fulltext") ) sqlite3_str_appendall(s, "FULLTEXT ");
+    else if( isMethod(x, "spatial") ) sqlite3_str_appendall(s, "SPATIAL ");
+    else if( x->bUnique ) sqlite3_str_appendall(s, "UNIQUE ");
+    sqlite3_str_appendall(s, "INDEX ");
+    appendId(s, x->zName);
+    sqlite3_str_appendall(s, " (");
+  }
   for(i=0; i<pArr->nChild; i++){
     DfJson *k = &pArr->aChild[i], *v;
     if( i ) sqlite3_str_appendall(s, ", ");
@@ -739,17 +829,23 @@ static void appendTableOptions(sqlite3_str *s, const DfTable *t, int bComment){
         sqlite3_str_appendchar(s, 1, (c>='a' && c<='z') ? c - 32 : c);
       }
       sqlite3_str_appendf(s, "=%s", zVal);
+    }else if( strcmp(zKey, "partition")==0 ){
+      continue;                  /* last, below */
     }else if( sqlite3_stricmp(zKey, "without_rowid")!=0 && sqlite3_stricmp(zKey, "strict")!=0 ){
       sqlite3_str_appendchar(s, 1, ' ');
       appendId(s, zKey);
       sqlite3_str_appendf(s, "=%s", zVal);
     }
   }
-  dfJsonFree(p);
   if( bComment && t->zComment && t->zComment[0] ){
     sqlite3_str_appendall(s, " COMMENT=");
     appendLiteral(s, t->zComment);
   }
+  {
+    DfJson *v = dfJsonGet(p, "partition");
+    if( bComment && v && v->zText ) sqlite3_str_appendf(s, " %s", v->zText);
+  }
+  dfJsonFree(p);
 }
 
 /* CREATE TABLE for t (as snapshot engine zEngine) named zName, without
@@ -764,6 +860,15 @@ static int appendCreateTable(sqlite3_str *s, const char *zEngine,
   for(i=0; i<t->nCol && rc==SQLITE_OK; i++){
     sqlite3_str_appendall(s, n++ ? ",\n  " : "  ");
     rc = appendColumnDef(s, zEngine, t, &t->aCol[i], 0, 0, 0);
+  }
+  for(i=0; i<t->nIdx && rc==SQLITE_OK; i++){
+    if( !isPrimaryIndex(&t->aIdx[i]) ) continue;
+    sqlite3_str *x = sqlite3_str_new(0);
+    char *z;
+    appendAddIndex(x, 0, zEngine, &t->aIdx[i]);       /* "ADD PRIMARY KEY (...)" */
+    z = sqlite3_str_finish(x);
+    sqlite3_str_appendf(s, "%s%s", n++ ? ",\n  " : "  ", z ? z + 4 : "");
+    sqlite3_free(z);
   }
   for(i=0; i<t->nCons && rc==SQLITE_OK; i++){
     const DfConstraint *k = &t->aCons[i];
@@ -872,7 +977,7 @@ static int myDropTable(const DfDialectCtx *pCtx, const DfTable *pFrom,
         const DfConstraint *k = &pFrom->aCons[i];
         if( k->zRefTable==0 ) continue;
         sqlite3_str_appendall(pBack, j++ ? ", " : " ");
-        appendAddConstraint(pBack, zEngine, k, k->zName);
+        appendAddConstraint(pBack, zEngine, k, k->zName, pFrom);
       }
       sqlite3_str_appendall(pBack, ";\n");
     }
@@ -899,7 +1004,7 @@ static int myDropTable(const DfDialectCtx *pCtx, const DfTable *pFrom,
       sqlite3_str_appendall(pBack, "ALTER TABLE ");
       appendName(pBack, pFrom->zSchema, pFrom->zName);
       sqlite3_str_appendchar(pBack, 1, ' ');
-      appendAddConstraint(pBack, zEngine, k, k->zName);
+      appendAddConstraint(pBack, zEngine, k, k->zName, pFrom);
       sqlite3_str_appendall(pBack, ";\n");
     }
     appendTriggers(pBack, pFrom, 1);
@@ -989,7 +1094,8 @@ static int appendOptionsChange(sqlite3_str *s, const char *zEngine,
   for(i=0; pb && pb->eType==DF_JSON_OBJECT && i<pb->nChild; i++){
     const char *zKey = pb->azKey[i];
     DfJson *v = dfJsonGet(pa, zKey);
-    if( strcmp(zKey, "engine")==0 || strcmp(zKey, "collation")==0 ) continue;
+    if( strcmp(zKey, "engine")==0 || strcmp(zKey, "collation")==0
+     || strcmp(zKey, "partition")==0 ) continue;
     if( v && v->zText && pb->aChild[i].zText && strcmp(v->zText, pb->aChild[i].zText)==0 ) continue;
     sqlite3_str_appendf(s, "%s", n++ ? ", " : "");
     if( isKeywordOption(zKey) ){
@@ -1005,7 +1111,8 @@ static int appendOptionsChange(sqlite3_str *s, const char *zEngine,
   }
   for(i=0; pa && pa->eType==DF_JSON_OBJECT && i<pa->nChild; i++){
     const char *zKey = pa->azKey[i];
-    if( strcmp(zKey, "engine")==0 || strcmp(zKey, "collation")==0 ) continue;
+    if( strcmp(zKey, "engine")==0 || strcmp(zKey, "collation")==0
+     || strcmp(zKey, "partition")==0 ) continue;
     if( dfJsonGet(pb, zKey) ) continue;
     sqlite3_str_appendf(s, "%s", n++ ? ", " : "");
     if( isKeywordOption(zKey) ){
@@ -1025,51 +1132,89 @@ static int appendOptionsChange(sqlite3_str *s, const char *zEngine,
   return n==0 && rc==SQLITE_OK ? SQLITE_DONE : rc;
 }
 
+/* "PARTITION BY ..." of table t, or "REMOVE PARTITIONING". OUT: caller frees. */
+static char *partitionClause(const DfTable *t){
+  char *z = tableOption(t, "partition");
+  if( z ) return z;
+  return sqlite3_mprintf("REMOVE PARTITIONING");
+}
+
 static int myAlterTable(const DfDialectCtx *pCtx, const DfTableDelta *pD,
                         const DfChange *pChange, DfDdl *pOut, char **pzErr){
   const DfTable *f = pD->pFrom, *t = pD->pTo;
   const char *zAttr = pChange->zAttribute ? pChange->zAttribute : "";
   sqlite3_str *pFwd, *pBack;
-  int rc;
-  if( strcmp(zAttr, "kind")==0 ){
-    *pzErr = sqlite3_mprintf("migration_plan: mysql cannot change %s between"
-        " '%s' and '%s' in place (partitioning is not planned by DataFlow)",
-        t->zName, f->zKind ? f->zKind : "table", t->zKind ? t->zKind : "table");
-    return SQLITE_ERROR;
-  }
+  int rc = SQLITE_OK, bPart = 0;
+  char *zPf = partitionClause(f), *zPt = partitionClause(t);
+  (void)pzErr;
   pFwd = sqlite3_str_new(0);
   pBack = sqlite3_str_new(0);
-  sqlite3_str_appendall(pFwd, "ALTER TABLE ");
-  appendName(pFwd, t->zSchema, t->zName);
-  sqlite3_str_appendchar(pFwd, 1, ' ');
-  sqlite3_str_appendall(pBack, "ALTER TABLE ");
-  appendName(pBack, t->zSchema, t->zName);
-  sqlite3_str_appendchar(pBack, 1, ' ');
-  if( strcmp(zAttr, "comment")==0 ){
-    sqlite3_str_appendall(pFwd, "COMMENT=");
+  if( strcmp(zAttr, "kind")==0 ){
+    /* table <-> partitioned: repartition (the options step leaves it) */
+    bPart = 1;
+  }else if( strcmp(zAttr, "comment")==0 ){
+    sqlite3_str_appendall(pFwd, "ALTER TABLE ");
+    appendName(pFwd, t->zSchema, t->zName);
+    sqlite3_str_appendall(pFwd, " COMMENT=");
     appendLiteral(pFwd, t->zComment ? t->zComment : "");
-    sqlite3_str_appendall(pBack, "COMMENT=");
+    sqlite3_str_appendall(pFwd, ";\n");
+    sqlite3_str_appendall(pBack, "ALTER TABLE ");
+    appendName(pBack, t->zSchema, t->zName);
+    sqlite3_str_appendall(pBack, " COMMENT=");
     appendLiteral(pBack, f->zComment ? f->zComment : "");
+    sqlite3_str_appendall(pBack, ";\n");
     pOut->zLock = sqlite3_mprintf(LOCK_META, t->zName);
   }else{
-    rc = appendOptionsChange(pFwd, engineOf(pCtx->pTo), f, t);
-    if( rc==SQLITE_OK ) rc = appendOptionsChange(pBack, engineOf(pCtx->pFrom), t, f);
-    if( rc==SQLITE_DONE ){
-      sqlite3_free(sqlite3_str_finish(pFwd));
-      sqlite3_free(sqlite3_str_finish(pBack));
-      pOut->zNote = sqlite3_mprintf("no option MySQL would write differs");
-      return pOut->zNote ? SQLITE_OK : SQLITE_NOMEM;
+    sqlite3_str *o1 = sqlite3_str_new(0), *o2 = sqlite3_str_new(0);
+    char *z1, *z2;
+    rc = appendOptionsChange(o1, engineOf(pCtx->pTo), f, t);
+    if( rc==SQLITE_OK ) rc = appendOptionsChange(o2, engineOf(pCtx->pFrom), t, f);
+    z1 = sqlite3_str_finish(o1);
+    z2 = sqlite3_str_finish(o2);
+    if( rc==SQLITE_OK ){
+      sqlite3_str_appendall(pFwd, "ALTER TABLE ");
+      appendName(pFwd, t->zSchema, t->zName);
+      sqlite3_str_appendf(pFwd, " %s;\n", z1 ? z1 : "");
+      sqlite3_str_appendall(pBack, "ALTER TABLE ");
+      appendName(pBack, t->zSchema, t->zName);
+      sqlite3_str_appendf(pBack, " %s;\n", z2 ? z2 : "");
     }
-    if( rc ){
-      sqlite3_free(sqlite3_str_finish(pFwd));
-      sqlite3_free(sqlite3_str_finish(pBack));
-      return rc;
-    }
+    sqlite3_free(z1);
+    sqlite3_free(z2);
+    if( rc==SQLITE_DONE ) rc = SQLITE_OK;
+    /* the partitioning of a table that stays partitioned */
+    bPart = sqlite3_stricmp(f->zKind ? f->zKind : "table", t->zKind ? t->zKind : "table")==0
+         && strcmp(zPf, zPt)!=0;
     pOut->zLock = copyLock(f);
     pOut->nRows = f->nRows;
   }
-  sqlite3_str_appendall(pFwd, ";\n");
-  sqlite3_str_appendall(pBack, ";\n");
+  if( bPart && rc==SQLITE_OK ){
+    sqlite3_str_appendall(pFwd, "ALTER TABLE ");
+    appendName(pFwd, t->zSchema, t->zName);
+    sqlite3_str_appendf(pFwd, " %s;\n", zPt);
+    /* undone first: the options back after the partitioning */
+    {
+      char *zOld = sqlite3_str_finish(pBack);
+      pBack = sqlite3_str_new(0);
+      sqlite3_str_appendall(pBack, "ALTER TABLE ");
+      appendName(pBack, t->zSchema, t->zName);
+      sqlite3_str_appendf(pBack, " %s;\n%s", zPf, zOld ? zOld : "");
+      sqlite3_free(zOld);
+    }
+    if( pOut->zLock==0 ) pOut->zLock = copyLock(f);
+    pOut->nRows = f->nRows;
+  }
+  sqlite3_free(zPf);
+  sqlite3_free(zPt);
+  if( rc || sqlite3_str_length(pFwd)==0 ){
+    sqlite3_free(sqlite3_str_finish(pFwd));
+    sqlite3_free(sqlite3_str_finish(pBack));
+    if( rc ) return rc;
+    sqlite3_free(pOut->zLock);
+    pOut->zLock = 0;
+    pOut->zNote = sqlite3_mprintf("no option MySQL would write differs");
+    return pOut->zNote ? SQLITE_OK : SQLITE_NOMEM;
+  }
   rc = finishDdl(pFwd, pBack, pOut);
   return rc ? rc : (pOut->zLock ? SQLITE_OK : SQLITE_NOMEM);
 }
@@ -1095,7 +1240,7 @@ static const DfColumn *keyNeedsAutoinc(const DfTableDelta *pD, const DfConstrain
   return pOut;
 }
 
-/* The FROM primary key, or NULL. */
+/* The primary key of t, or NULL. */
 static const DfConstraint *primaryKey(const DfTable *t){
   int i;
   for(i=0; t && i<t->nCons; i++) if( isKindOf(&t->aCons[i], "primary key") ) return &t->aCons[i];
@@ -1118,13 +1263,13 @@ static void appendAutoincKeys(sqlite3_str *pFwd, sqlite3_str *pBack,
     pOld = isKindOf(k, "primary key") ? primaryKey(pD->pFrom) : 0;
     sqlite3_str_appendall(pFwd, ", ");
     if( pOld ) sqlite3_str_appendall(pFwd, "DROP PRIMARY KEY, ");
-    appendAddConstraint(pFwd, engineOf(pCtx->pTo), k, k->zName);
+    appendAddConstraint(pFwd, engineOf(pCtx->pTo), k, k->zName, pD->pTo);
     if( pBack ){
       sqlite3_str_appendall(pBack, ", ");
       appendDropConstraint(pBack, k, k->zName);
       if( pOld ){
         sqlite3_str_appendall(pBack, ", ");
-        appendAddConstraint(pBack, engineOf(pCtx->pFrom), pOld, pOld->zName);
+        appendAddConstraint(pBack, engineOf(pCtx->pFrom), pOld, pOld->zName, pD->pFrom);
       }
     }
   }
@@ -1200,7 +1345,7 @@ static int myAddColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
     appendId(pBack, pToCol->zName);
     if( pOld ){
       sqlite3_str_appendall(pBack, ", ");
-      appendAddConstraint(pBack, engineOf(pCtx->pFrom), pOld, pOld->zName);
+      appendAddConstraint(pBack, engineOf(pCtx->pFrom), pOld, pOld->zName, pD->pFrom);
     }
   }else{
     sqlite3_str_appendall(pBack, " DROP COLUMN ");
@@ -1555,6 +1700,10 @@ static void findReplacement(const DfTable *f, const DfTable *t, const DfIndex *x
         return;
       }
     }
+    /* Nothing in TO replaces it (TO came from an engine that needs no
+    ** index behind a foreign key): it must stay. */
+    *ppCons = k;
+    return;
   }
 }
 
@@ -1618,16 +1767,30 @@ static int myAddConstraint(const DfDialectCtx *pCtx, const DfTableDelta *pD,
   appendName(pFwd, t->zSchema, t->zName);
   sqlite3_str_appendchar(pFwd, 1, ' ');
   if( pOldPk ) sqlite3_str_appendall(pFwd, "DROP PRIMARY KEY, ");
-  appendAddConstraint(pFwd, zEngine, k, zName);
+  appendAddConstraint(pFwd, zEngine, k, zName, t);
   sqlite3_str_appendall(pBack, "ALTER TABLE ");
   appendName(pBack, t->zSchema, t->zName);
   sqlite3_str_appendchar(pBack, 1, ' ');
   if( f && k->zRefTable==0 ) appendReplaced(pFwd, pBack, pCtx, f, t, 0, k);
+  if( pOldPk ){
+    /* Columns of the old key that the new one leaves out and that become
+    ** nullable: MySQL kept them NOT NULL while they were keyed (the
+    ** column step ran before this one), so they are restated here. */
+    char **az = 0;
+    int n = dfJsonStrings(pOldPk->zColumns, &az), j;
+    for(j=0; j<n; j++){
+      const DfColumn *c = findColumn(t, az[j]);
+      if( c==0 || c->bNotNull || jsonHasName(k->zColumns, c->zName) ) continue;
+      sqlite3_str_appendall(pFwd, ", MODIFY COLUMN ");
+      appendColumnDef(pFwd, zEngine, t, c, 0, 0, f);
+    }
+    if( n>0 ) dfJsonFreeStrings(n, az);
+  }
   sqlite3_str_appendall(pFwd, ";\n");
   appendDropConstraint(pBack, k, zName);
   if( pOldPk ){
     sqlite3_str_appendall(pBack, ", ");
-    appendAddConstraint(pBack, engineOf(pCtx->pFrom), pOldPk, pOldPk->zName);
+    appendAddConstraint(pBack, engineOf(pCtx->pFrom), pOldPk, pOldPk->zName, f);
   }
   sqlite3_str_appendall(pBack, ";\n");
   rc = finishDdl(pFwd, pBack, pOut);
@@ -1674,8 +1837,9 @@ static int myDropConstraint(const DfDialectCtx *pCtx, const DfTableDelta *pD,
   }
   pFwd = sqlite3_str_new(0);
   pBack = sqlite3_str_new(0);
+  /* The drop-constraint phase runs before table renames: the old name. */
   sqlite3_str_appendall(pFwd, "ALTER TABLE ");
-  appendName(pFwd, t->zSchema, t->zName);
+  appendName(pFwd, f->zSchema, f->zName);
   sqlite3_str_appendchar(pFwd, 1, ' ');
   appendAutoincRelease(pFwd, 0, pCtx, pD, k);
   if( isColumnCheck(f, k) ){
@@ -1692,7 +1856,7 @@ static int myDropConstraint(const DfDialectCtx *pCtx, const DfTableDelta *pD,
   }
   sqlite3_str_appendall(pFwd, ";\n");
   sqlite3_str_appendall(pBack, "ALTER TABLE ");
-  appendName(pBack, t->zSchema, t->zName);
+  appendName(pBack, f->zSchema, f->zName);
   sqlite3_str_appendchar(pBack, 1, ' ');
   if( isColumnCheck(f, k) ){
     /* A column-level check comes back inside its column. */
@@ -1704,12 +1868,16 @@ static int myDropConstraint(const DfDialectCtx *pCtx, const DfTableDelta *pD,
       appendAddIndex(pBack, pCtx, zEngine, aGo[i]);
       sqlite3_str_appendall(pBack, ", ");
     }
-    appendAddConstraint(pBack, zEngine, k, k->zName);
-    appendAutoincRelease(sqlite3_str_new(0), pBack, pCtx, pD, k);
+    appendAddConstraint(pBack, zEngine, k, k->zName, f);
+    {
+      sqlite3_str *pIgnore = sqlite3_str_new(0);
+      appendAutoincRelease(pIgnore, pBack, pCtx, pD, k);
+      sqlite3_free(sqlite3_str_finish(pIgnore));
+    }
   }
   sqlite3_str_appendall(pBack, ";\n");
   rc = finishDdl(pFwd, pBack, pOut);
-  pOut->zLock = sqlite3_mprintf(LOCK_META, t->zName);
+  pOut->zLock = sqlite3_mprintf(LOCK_META, f->zName);
   pOut->nRows = 0;
   if( nGo ){
     pOut->zNote = sqlite3_mprintf("also drops the index %s that only served"
@@ -1744,6 +1912,12 @@ static int myCreateIndex(const DfDialectCtx *pCtx, const DfTable *pTab,
   int rc;
   const DfTable *f, *t;
   tablePair(pCtx, pTab, &f, &t);
+  if( isPrimaryIndex(x) && f==0 ){
+    sqlite3_free(sqlite3_str_finish(pFwd));
+    sqlite3_free(sqlite3_str_finish(pBack));
+    pOut->zNote = sqlite3_mprintf("the primary key is part of CREATE TABLE");
+    return pOut->zNote ? SQLITE_OK : SQLITE_NOMEM;
+  }
   sqlite3_str_appendall(pFwd, "ALTER TABLE ");
   appendName(pFwd, pTab->zSchema, pTab->zName);
   sqlite3_str_appendchar(pFwd, 1, ' ');
@@ -1754,8 +1928,7 @@ static int myCreateIndex(const DfDialectCtx *pCtx, const DfTable *pTab,
   if( t && t->aIdx<=x && x<t->aIdx+t->nIdx ) appendReplaced(pFwd, pBack, pCtx, f, t, x, 0);
   indexLock(pCtx, pTab, x, pFwd, pOut);
   sqlite3_str_appendall(pFwd, ";\n");
-  sqlite3_str_appendall(pBack, "DROP INDEX ");
-  appendId(pBack, x->zName);
+  appendDropIndex(pBack, x);
   sqlite3_str_appendall(pBack, ";\n");
   if( rc ){
     *pzErr = sqlite3_mprintf("migration_plan: index %s has unreadable keys %s",
@@ -1784,6 +1957,11 @@ static int myDropIndex(const DfDialectCtx *pCtx, const DfTable *pTab,
     const DfIndex *y = 0;
     const DfConstraint *c = 0;
     findReplacement(f, t, x, &y, &c);
+    if( c && c->zRefTable ){
+      pOut->zNote = sqlite3_mprintf("kept: MySQL needs an index behind the"
+          " foreign key %s, and the target has no other", c->zName);
+      return pOut->zNote ? SQLITE_OK : SQLITE_NOMEM;
+    }
     if( y || c ){
       pOut->zNote = sqlite3_mprintf("dropped by the step that creates %s, which"
           " takes over its foreign key (MySQL refuses to drop it first)",
@@ -1795,8 +1973,8 @@ static int myDropIndex(const DfDialectCtx *pCtx, const DfTable *pTab,
   pBack = sqlite3_str_new(0);
   sqlite3_str_appendall(pFwd, "ALTER TABLE ");
   appendName(pFwd, pTab->zSchema, pTab->zName);
-  sqlite3_str_appendall(pFwd, " DROP INDEX ");
-  appendId(pFwd, x->zName);
+  sqlite3_str_appendchar(pFwd, 1, ' ');
+  appendDropIndex(pFwd, x);
   if( isOnline(pCtx) ) sqlite3_str_appendall(pFwd, ", ALGORITHM=INPLACE, LOCK=NONE");
   sqlite3_str_appendall(pFwd, ";\n");
   sqlite3_str_appendall(pBack, "ALTER TABLE ");
@@ -2016,8 +2194,7 @@ static int appendRebuildClauses(sqlite3_str *s, const DfDialectCtx *pCtx,
   for(i=0; i<a->nIdx; i++){
     if( hasExactIndex(b, &a->aIdx[i]) ) continue;
     sqlite3_str_appendall(s, n++ ? ", " : " ");
-    sqlite3_str_appendall(s, "DROP INDEX ");
-    appendId(s, a->aIdx[i].zName);
+    appendDropIndex(s, &a->aIdx[i]);
   }
   /* 2. columns: dropped (or quarantined), changed or renamed, added */
   for(i=0; i<a->nCol; i++){
@@ -2084,7 +2261,7 @@ static int appendRebuildClauses(sqlite3_str *s, const DfDialectCtx *pCtx,
     if( isColumnCheck(b, k) || hasExactCons(a, k) ) continue;
     zName = constraintName(&d, b->zName, k);
     sqlite3_str_appendall(s, n++ ? ", " : " ");
-    appendAddConstraint(s, zEb, k, zName ? zName : k->zName);
+    appendAddConstraint(s, zEb, k, zName ? zName : k->zName, b);
     sqlite3_free(zName);
   }
   for(i=0; i<b->nIdx; i++){
@@ -2161,6 +2338,42 @@ static int myRebuildTable(const DfDialectCtx *pCtx, const DfTableDelta *pD,
   return rc;
 }
 
+/* An index comment: MySQL has no ALTER for it, so the index is dropped
+** and added again in one statement. Views have no comments in MySQL. */
+static int myComment(const DfDialectCtx *pCtx, const DfChange *pChange,
+                     DfDdl *pOut, char **pzErr){
+  const DfIndex *x = pChange->pFromIdx, *y = pChange->pToIdx;
+  const DfTable *t = pChange->pToTab;
+  sqlite3_str *pFwd, *pBack;
+  int rc;
+  (void)pzErr;
+  if( x==0 || y==0 || t==0 ){
+    pOut->zNote = sqlite3_mprintf("MySQL views have no comments");
+    return pOut->zNote ? SQLITE_OK : SQLITE_NOMEM;
+  }
+  pFwd = sqlite3_str_new(0);
+  pBack = sqlite3_str_new(0);
+  sqlite3_str_appendall(pFwd, "ALTER TABLE ");
+  appendName(pFwd, t->zSchema, t->zName);
+  sqlite3_str_appendchar(pFwd, 1, ' ');
+  appendDropIndex(pFwd, x);
+  sqlite3_str_appendall(pFwd, ", ");
+  appendAddIndex(pFwd, pCtx, engineOf(pCtx->pTo), y);
+  sqlite3_str_appendall(pFwd, ";\n");
+  sqlite3_str_appendall(pBack, "ALTER TABLE ");
+  appendName(pBack, t->zSchema, t->zName);
+  sqlite3_str_appendchar(pBack, 1, ' ');
+  appendDropIndex(pBack, y);
+  sqlite3_str_appendall(pBack, ", ");
+  appendAddIndex(pBack, pCtx, engineOf(pCtx->pFrom), x);
+  sqlite3_str_appendall(pBack, ";\n");
+  rc = finishDdl(pFwd, pBack, pOut);
+  pOut->zLock = sqlite3_mprintf("rebuilds the index %s of %s (%lld rows)",
+                                y->zName, t->zName, t->nRows);
+  pOut->nRows = t->nRows;
+  return rc ? rc : (pOut->zLock ? SQLITE_OK : SQLITE_NOMEM);
+}
+
 const DfDialect dfDialectMysql = {
   "mysql",                /* zName */
   0,                      /* bInlineForeignKeys: FKs are steps of their own */
@@ -2185,4 +2398,5 @@ const DfDialect dfDialectMysql = {
   myDropTrigger,          /* xDropTrigger */
   0,                      /* xEnum: MySQL enums live in their columns */
   0,                      /* xSequence: not planned for MySQL */
+  myComment,              /* xComment: index comments (drop and add) */
 };

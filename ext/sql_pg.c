@@ -1057,8 +1057,13 @@ static void appendTypeChange(sqlite3_str *p, const DfCatalog *pCatA,
   }
   sqlite3_str_appendall(p, " USING ");
   appendId(p, b->zName);
+  /* Enum types cast to and from text only. */
+  if( (a->zFamily && strcmp(a->zFamily, "enum")==0)
+   || (b->zFamily && strcmp(b->zFamily, "enum")==0) ){
+    sqlite3_str_appendf(p, "::text%s", a->bArray ? "[]" : "");
+  }
   sqlite3_str_appendf(p, "::%s;\n", zType ? zType : "text");
-  if( zDefA && zDefB ){
+  if( zDefB ){
     appendAlterColumn(p, t, b->zName);
     sqlite3_str_appendf(p, "SET DEFAULT %s;\n", zDefB);
   }
@@ -1080,6 +1085,12 @@ static int isBinaryCoercible(const DfColumn *a, const DfColumn *b){
                                && b->nPrecision>=a->nPrecision);
   }
   return 0;
+}
+
+/* Same collation, NULL meaning the default. */
+static int collationEqual(const DfColumn *a, const DfColumn *b){
+  return sqlite3_stricmp(a->zCollation ? a->zCollation : "",
+                         b->zCollation ? b->zCollation : "")==0;
 }
 
 static int pgAlterColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
@@ -1105,6 +1116,14 @@ static int pgAlterColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
     sqlite3_str_appendall(pBack, a->bNotNull ? "SET NOT NULL;\n" : "DROP NOT NULL;\n");
     zLock = lockText(b->bNotNull ? LOCK_AE_SCAN : LOCK_AE, pD->pFrom);
     nRows = b->bNotNull ? pD->pFrom->nRows : 0;
+  }else if( sqlite3_stricmp(zAttr, "default")==0
+         && (!dfTypeEqual(a, b) || !collationEqual(a, b)) ){
+    /* The type changes too: its step drops the old default and sets the
+    ** new one around the conversion (the new default has the new type). */
+    sqlite3_free(sqlite3_str_finish(pFwd));
+    sqlite3_free(sqlite3_str_finish(pBack));
+    pOut->zNote = sqlite3_mprintf("the default is set with the type change");
+    return pOut->zNote ? SQLITE_OK : SQLITE_NOMEM;
   }else if( sqlite3_stricmp(zAttr, "default")==0 ){
     const char *zA = defaultText(pCtx->pFrom, a), *zB = defaultText(pCtx->pTo, b);
     /* An identity column has no default: the identity step drops it first. */
@@ -1725,6 +1744,46 @@ static int pgSequence(const DfDialectCtx *pCtx, const DfChange *c, DfDdl *pOut,
 }
 
 /* ---------------------------------------------------------------------------
+** Comments of indexes and views
+*/
+static int pgComment(const DfDialectCtx *pCtx, const DfChange *c, DfDdl *pOut,
+                     char **pzErr){
+  sqlite3_str *pFwd = sqlite3_str_new(0), *pBack = sqlite3_str_new(0);
+  const char *zWhat, *zSchema, *zName, *zOld, *zNew;
+  int rc;
+  (void)pCtx;
+  if( c->pToIdx && c->pFromIdx ){
+    zWhat = "INDEX";
+    zSchema = c->pToTab ? c->pToTab->zSchema : c->zSchema;
+    zName = c->pToIdx->zName;
+    zOld = c->pFromIdx->zComment;
+    zNew = c->pToIdx->zComment;
+  }else if( c->pToView && c->pFromView ){
+    zWhat = isMaterialized(c->pToView) ? "MATERIALIZED VIEW" : "VIEW";
+    zSchema = c->pToView->zSchema;
+    zName = c->pToView->zName;
+    zOld = c->pFromView->zComment;
+    zNew = c->pToView->zComment;
+  }else{
+    sqlite3_free(sqlite3_str_finish(pFwd));
+    sqlite3_free(sqlite3_str_finish(pBack));
+    *pzErr = sqlite3_mprintf("migration_plan: postgresql cannot comment on %s '%s'",
+                             c->zKind, c->zObject);
+    return SQLITE_ERROR;
+  }
+  sqlite3_str_appendf(pFwd, "COMMENT ON %s ", zWhat);
+  appendName(pFwd, zSchema, zName);
+  if( zNew ) sqlite3_str_appendf(pFwd, " IS %Q;\n", zNew);
+  else sqlite3_str_appendall(pFwd, " IS NULL;\n");
+  sqlite3_str_appendf(pBack, "COMMENT ON %s ", zWhat);
+  appendName(pBack, zSchema, zName);
+  if( zOld ) sqlite3_str_appendf(pBack, " IS %Q;\n", zOld);
+  else sqlite3_str_appendall(pBack, " IS NULL;\n");
+  rc = finishDdl(pFwd, pBack, pOut, 1);
+  return setLock(pOut, sqlite3_mprintf("SHARE UPDATE EXCLUSIVE on %s (brief)", zName), 0, rc);
+}
+
+/* ---------------------------------------------------------------------------
 ** The writer
 */
 const DfDialect dfDialectPostgresql = {
@@ -1751,4 +1810,5 @@ const DfDialect dfDialectPostgresql = {
   pgDropTrigger,            /* xDropTrigger */
   pgEnum,                   /* xEnum */
   pgSequence,               /* xSequence */
+  pgComment,                /* xComment: COMMENT ON INDEX / VIEW */
 };

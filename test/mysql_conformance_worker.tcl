@@ -22,7 +22,9 @@
 #   Few processes per case, which is what makes the corpus affordable: one
 #   `mariadb` client recreates A and B and loads from.sql into A and to.sql
 #   into B (statements split here, so that trigger and event bodies with
-#   BEGIN ... END stay whole: they are sent with DELIMITER); B is mirrored;
+#   BEGIN ... END stay whole: they are sent with DELIMITER; with
+#   FOREIGN_KEY_CHECKS=0, as mysqldump loads, so that a foreign key may name
+#   a table created after it); B is mirrored;
 #   the plan goes from A (plan --target) to B's snapshot with
 #   --allow-destructive and is applied to A, whose checksum after the steps
 #   (apply prints it, and whether it equals the target's) must be B's. Only
@@ -59,7 +61,7 @@ proc readsql {path} {
 # The client script that recreates DB and loads the statements of SQL.
 proc loadscript {db sql} {
   set q "`[string map {` ``} $db]`"
-  set s "DROP DATABASE IF EXISTS $q;\nCREATE DATABASE $q;\nUSE $q;\nDELIMITER \$\$\$\n"
+  set s "DROP DATABASE IF EXISTS $q;\nCREATE DATABASE $q;\nUSE $q;\nSET FOREIGN_KEY_CHECKS=0;\nDELIMITER \$\$\$\n"
   foreach stmt [mysql_split_sql $sql] { append s "$stmt\n\$\$\$\n" }
   append s "DELIMITER ;\n"
   return $s

@@ -72,7 +72,7 @@ set reset {
 # harnesses do: a schema that the SQL qualifies names with but never
 # creates is created first, and functions used before their CREATE
 # FUNCTION (sqldef orders them itself) are created first.
-proc load {db file user} {
+proc load {db file user {post ""}} {
   set pre ""
   set text ""
   if {$file ne "" && [file exists $file]} {
@@ -82,7 +82,7 @@ proc load {db file user} {
     close $f
   }
   for {set try 0} {$try < 6} {incr try} {
-    lassign [load_once $db $pre $text $user] err schemas
+    lassign [load_once $db $pre $text $user $post] err schemas
     if {$err eq ""} { return [list "" $schemas] }
     if {[regexp {schema "([^"]+)" does not exist} $err -> s]
         && ![string match "*CREATE SCHEMA*$s*" $pre]} {
@@ -106,13 +106,16 @@ proc load {db file user} {
 
 # One psql run: reset DB, then the set-up lines PRE and the SQL TEXT; the
 # last line of output lists the user schemas.
-proc load_once {db pre text user} {
+proc load_once {db pre text user {post ""}} {
   set script $::reset
   if {$user} {
     append script "CREATE SCHEMA foo;\nSET search_path = foo, public;\n"
   }
-  append script "RESET client_min_messages;\n" $pre $text "\n;\n"
+  append script "RESET client_min_messages;\n" $pre $text "\n;\n" $post
   append script "\\pset format unaligned\n\\pset tuples_only on\n"
+  append script "SELECT 'EXTS:' || coalesce(json_agg(json_build_array(e.extname, n.nspname)"
+  append script " ORDER BY e.extname)::text, '\[\]') FROM pg_extension e"
+  append script " JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql';\n"
   append script "SELECT 'SCHEMAS:' || coalesce(json_agg(nspname ORDER BY nspname)::text, '\[\]')\n"
   append script " FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema')\n"
   append script " AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp%';\n"
@@ -125,9 +128,13 @@ proc load_once {db pre text user} {
     return [list [expr {$err ne "" ? [join $err "; "] : $out}] {}]
   }
   set schemas {}
+  set ::exts {}
   foreach line [split $out \n] {
     if {[regexp {^SCHEMAS:\[(.*)\]$} $line -> list]} {
       foreach {- s} [regexp -all -inline {"((?:[^"\\]|\\.)*)"} $list] { lappend schemas $s }
+    }
+    if {[regexp {^EXTS:\[(.*)\]$} $line -> list]} {
+      foreach {- e n} [regexp -all -inline {\["([^"]*)", "([^"]*)"\]} $list] { lappend ::exts [list $e $n] }
     }
   }
   return [list "" $schemas]
@@ -147,6 +154,9 @@ proc checksum {snap} {
 }
 
 proc oneline {s} {
+  # The error of a failed command is its "dataflow:" line.
+  set err [lsearch -inline -glob [split $s \n] "dataflow: *"]
+  if {$err ne ""} { set s $err }
   set s [string map {"\n" " | " "\t" " "} $s]
   if {[string length $s] > 900} { set s "[string range $s 0 900]..." }
   return $s
@@ -165,10 +175,18 @@ proc run_case {name dir user} {
   set p $::workdir/c.plan
   set after $::workdir/after.snap
   file delete -force $b $p $after
-  lassign [load $::dbA $dir/from.sql $user] err sa
-  if {$err ne ""} { return [list load-from $err] }
+  # Extensions are not catalog objects (they are provisioned, not
+  # migrated): the target's extensions are installed in A too.
   lassign [load $::dbB $dir/to.sql $user] err sb
   if {$err ne ""} { return [list load-to $err] }
+  set post ""
+  foreach e $::exts {
+    lassign $e ext nsp
+    append post "CREATE SCHEMA IF NOT EXISTS \"$nsp\";\n"
+    append post "CREATE EXTENSION IF NOT EXISTS \"$ext\" WITH SCHEMA \"$nsp\";\n"
+  }
+  lassign [load $::dbA $dir/from.sql $user $post] err sa
+  if {$err ne ""} { return [list load-from $err] }
   # The scope: the default schema first, then every schema either side has.
   set path [expr {$user ? {foo public} : {public}}]
   foreach s [lsort -unique [concat $sa $sb]] {

@@ -14,7 +14,7 @@
 #   pg_url NAME,  mysql_url NAME         ;# URLs of existing databases
 #   set url [mongo_fresh_db mgmirror_a]  ;# mongodb://127.0.0.1:PORT/mgmirror_a (dropped first)
 #   mongo_cmd mgmirror_a {{"insert":"t","documents":[{"a":1}]}}  ;# replies, relaxed JSON
-#   mongo_docs mgmirror_a t ?FILTER?     ;# documents sorted by _id, one JSON per line
+#   mongo_docs mgmirror_a t ?FILTER?     ;# documents sorted by _id, one JSON per line, keys sorted
 #   mongo_url NAME
 #
 #   MongoDB: the server is tool-scripts/mongo-test-server (mockupdb +
@@ -275,7 +275,7 @@ proc mongo_cmd {db args} {
 }
 
 # The documents of collection COLL in DB (FILTER: extended JSON), sorted by
-# _id, one relaxed-JSON line each.
+# _id, one relaxed-JSON line each with the keys sorted.
 proc mongo_docs {db coll {filter ""}} {
   set script [file join $::dfsrv::repo tool-scripts mongo-test-server]
   set cmd [list $script docs $::env(DATAFLOW_TEST_MONGO_URL) $db $coll]

@@ -97,6 +97,10 @@ static void finishSnapshot(sqlite3 *db, const char *zTmp, const char *zOut,
   if( sqlite3_close(db)!=SQLITE_OK ){
     die(DF_EXIT_INTERNAL, "cannot close snapshot '%s'", zOut);
   }
+  if( dfSnapshotSync(zTmp)!=SQLITE_OK ){
+    die(DF_EXIT_INTERNAL, "cannot flush snapshot '%s' to disk: %s", zTmp,
+        strerror(errno));
+  }
   if( rename(zTmp, zOut)!=0 ){
     die(DF_EXIT_INPUT, "cannot write snapshot '%s': %s", zOut,
         strerror(errno));
@@ -157,6 +161,7 @@ void dfMirrorToFile(const char *zUrl, const char *zOut, int bStats,
   req.nSample = nSample!=0 ? nSample : 1000;
   if( pEngine->xMirror(pConn, &req, db, &zErr) ){
     pEngine->xDisconnect(pConn);
+    sqlite3_close(db);      /* the temporary file goes at exit */
     die(DF_EXIT_CONNECT, "%s", dfUrlScrub(zErr ? zErr : "mirror failed", zUrl));
   }
   pEngine->xDisconnect(pConn);
@@ -182,6 +187,7 @@ void dfModelToFile(const char *zSqlFile, const char *zOut, int bStrict,
   checkSnapshotOutput(zOut);
   db = openTempSnapshot(zOut, &zTmp);
   if( dfModelLoad(zSql, zSqlFile, bStrict, db, "main", &zErr)!=SQLITE_OK ){
+    sqlite3_close(db);      /* the temporary file goes at exit */
     die(DF_EXIT_INPUT, "%s", zErr ? zErr : "cannot load the model");
   }
   if( dfMetaSet(db, "main", "source", zSqlFile)!=SQLITE_OK ){

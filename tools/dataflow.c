@@ -60,7 +60,8 @@ static const Command aCommand[] = {
     "  --stats            also record row counts, NULLs, maximum lengths and\n"
     "                     duplicates, so plans can say how many rows a change hurts\n"
     "  --schema NAME      PostgreSQL: schema to read (repeatable; default public)\n"
-    "  --sample N         MongoDB: documents sampled per collection (default 1000)\n"
+    "  --sample N         MongoDB: documents sampled per collection to infer\n"
+    "                     field shapes (default 1000; 0: no sampling)\n"
     "\n"
     "Example: dataflow mirror sqlite:app.db -o base.snapshot --stats\n" },
 

@@ -80,13 +80,14 @@ struct DfEngine {
   ** NULL when the engine checks constraints as it goes. */
   int (*xVerify)(DfConn *, char **pzErr);
 
-  /* Before a step runs (apply, after the drift check): checks that need the
-  ** live data, e.g. MongoDB's count of the documents that fail a validator
-  ** the step installs. Returns 0 to go on (*pzMsg, malloc'd or NULL, is a
-  ** report to print) or non-zero to refuse the apply with *pzMsg; bAuto:
-  ** the plan's mode is auto (which refuses what may hurt existing data).
-  ** NULL when the engine has nothing to check (the SQL engines). */
-  int (*xStepCheck)(DfConn *, const char *zSql, int bAuto, char **pzMsg);
+  /* Before apply writes anything: checks of the plan that need the live
+  ** data, e.g. MongoDB's count of the documents that would fail a validator
+  ** the plan installs. zSql: the SQL of every step that will run, in order.
+  ** Returns 0 to go on (*pzMsg, malloc'd or NULL, is a report to print) or
+  ** non-zero to refuse the apply with *pzMsg; bAuto: the plan's mode is
+  ** auto (which refuses what may hurt existing data). NULL when the engine
+  ** has nothing to check (the SQL engines). */
+  int (*xPlanCheck)(DfConn *, const char *zSql, int bAuto, char **pzMsg);
 };
 
 /* Registry (engine.c). */

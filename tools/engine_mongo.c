@@ -37,7 +37,8 @@
 **   CREATE INDEX ...                      ignored (small collections)
 **   DROP TABLE [IF EXISTS] t              drop
 **   INSERT INTO t(c, ...) VALUES(v, ...)  insert (a duplicate key fails)
-**   UPDATE t SET c = v, ... [WHERE w]     update, multi ($unset for NULL)
+**   UPDATE t SET c = v, ... [WHERE w]     update, multi ($unset for NULL;
+**                                         c = COALESCE(v, c) keeps c for NULL)
 **   DELETE FROM t [WHERE w]               delete
 **   SELECT c, ... | count(*) FROM t [WHERE w] [ORDER BY c [DESC], ...] [LIMIT n]
 **   w: c op v [AND ...], op one of = <> != < <= > >= LIKE [ESCAPE] IS [NOT] NULL
@@ -54,9 +55,10 @@
 ** retried), so an expired lease is stolen by one process only. The step
 ** journal (journal.c) provides the undo of completed steps.
 **
-** xStepCheck, before a step runs: a collMod that installs a validator
-** counts the documents that fail it ({$nor: [validator]}) and names up to
-** three; in auto mode any such document refuses the apply.
+** xPlanCheck, before apply writes anything: for each collection whose
+** validator the plan replaces, the documents that would fail it once the
+** plan's backfills and field renames ran are counted ({$nor: [validator]})
+** and up to three named; in auto mode any such document refuses the apply.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,7 +195,7 @@ static int collExists(DfConn *p, const char *zName, char **pzErr){
 static void mgLog(mongoc_log_level_t eLevel, const char *zDomain, const char *zMsg,
                   void *pArg){
   (void)pArg;
-  if( eLevel<=MONGOC_LOG_LEVEL_CRITICAL ) dfWarn("mongo-c-driver (%s): %s", zDomain, zMsg);
+  if( eLevel==MONGOC_LOG_LEVEL_CRITICAL ) dfWarn("mongo-c-driver (%s): %s", zDomain, zMsg);
 }
 
 static void mgInitOnce(void){
@@ -1082,7 +1084,22 @@ static int sqlUpdate(DfConn *p, Sql *s, char **pzErr){
   do{
     const char *zCol = name(s);
     if( zCol==0 || !op(s, "=") ){ *pzErr = xstrdup("expected column = value"); rc = 1; break; }
-    if( kw(s, "NULL") ) BSON_APPEND_UTF8(&unsetDoc, zCol, "");
+    if( kw(s, "COALESCE") ){
+      /* c = COALESCE(v, c): v unless it is NULL, then c stays */
+      const char *zSame;
+      if( !op(s, "(") ){ *pzErr = xstrdup("expected COALESCE(value, column)"); rc = 1; break; }
+      if( !kw(s, "NULL") && value(p, s, &setDoc, zCol) ){
+        *pzErr = xstrdup("expected a value");
+        rc = 1;
+        break;
+      }
+      zSame = op(s, ",") ? name(s) : 0;
+      if( zSame==0 || strcmp(zSame, zCol) || !op(s, ")") ){
+        *pzErr = xstrdup("only COALESCE(value, same column) is supported");
+        rc = 1;
+        break;
+      }
+    }else if( kw(s, "NULL") ) BSON_APPEND_UTF8(&unsetDoc, zCol, "");
     else if( value(p, s, &setDoc, zCol) ){ *pzErr = xstrdup("expected a value"); rc = 1; break; }
   }while( op(s, ",") );
   if( rc==0 ) rc = whereClause(p, s, &filter, 0, pzErr);
@@ -1306,96 +1323,300 @@ static char *mgQuoteLiteral(DfConn *p, const char *zValue){
 }
 
 /*
-** xStepCheck: for every collMod of the step that installs a non-empty
-** validator, count the documents that fail it and name up to three.
+** xPlanCheck: the plan's steps (their commands in order) are read without
+** running them, to find for each collection the last validator a collMod
+** installs, under the collection's current name (renameCollection
+** followed back), with the fields the plan fills first (update $set where
+** the field is null: a backfill) left out of it and the fields it renames
+** ($rename) checked under their current names. The documents that fail
+** what is left ({$nor: [validator]}) are counted and up to three named.
 */
-static int mgStepCheck(DfConn *p, const char *zSql, int bAuto, char **pzMsg){
+typedef struct CheckColl CheckColl;
+struct CheckColl {
+  char *zName;            /* the name in the plan's later steps */
+  char *zLive;            /* the name it has now */
+  bson_t *pValidator;     /* last validator installed, or NULL */
+  int nFill; char **azFill;     /* fields filled by a backfill (names now) */
+  int nRen; char **azRenTo, **azRenFrom;   /* $rename: new -> old name */
+};
+
+typedef struct Check Check;
+struct Check { int n; CheckColl *a; };
+
+static CheckColl *checkColl(Check *c, const char *zName){
+  int i;
+  for(i=0; i<c->n; i++) if( strcmp(c->a[i].zName, zName)==0 ) return &c->a[i];
+  c->a = xrealloc(c->a, sizeof(CheckColl) * (size_t)(c->n + 1));
+  memset(&c->a[c->n], 0, sizeof(CheckColl));
+  c->a[c->n].zName = xstrdup(zName);
+  c->a[c->n].zLive = xstrdup(zName);
+  return &c->a[c->n++];
+}
+
+static void checkClear(Check *c){
+  int i, j;
+  for(i=0; i<c->n; i++){
+    CheckColl *x = &c->a[i];
+    free(x->zName); free(x->zLive);
+    if( x->pValidator ) bson_destroy(x->pValidator);
+    for(j=0; j<x->nFill; j++) free(x->azFill[j]);
+    free(x->azFill);
+    for(j=0; j<x->nRen; j++){ free(x->azRenTo[j]); free(x->azRenFrom[j]); }
+    free(x->azRenTo); free(x->azRenFrom);
+  }
+  free(c->a);
+}
+
+/* The current name of field zField of x (following $renames back). */
+static const char *liveField(CheckColl *x, const char *zField){
+  int i;
+  for(i=x->nRen-1; i>=0; i--){
+    if( strcmp(x->azRenTo[i], zField)==0 ) zField = x->azRenFrom[i];
+  }
+  return zField;
+}
+
+static int isFilled(CheckColl *x, const char *zField){
+  int i;
+  for(i=0; i<x->nFill; i++) if( strcmp(x->azFill[i], zField)==0 ) return 1;
+  return 0;
+}
+
+/* Note what an update command of the plan does to fields: backfills
+** ({q: {f: null}, u: {$set: {f: v}}} or a pipeline $set) and $renames. */
+static void checkUpdate(CheckColl *x, const bson_t *pCmd){
+  bson_iter_t it, st, q, u, op, f;
+  if( !bson_iter_init_find(&it, pCmd, "updates") || !bson_iter_recurse(&it, &st) ) return;
+  while( bson_iter_next(&st) ){
+    bson_iter_t one;
+    const char *zQField = 0;
+    if( !BSON_ITER_HOLDS_DOCUMENT(&st) || !bson_iter_recurse(&st, &one) ) continue;
+    if( bson_iter_find(&one, "q") && bson_iter_recurse(&one, &q) && bson_iter_next(&q)
+     && BSON_ITER_HOLDS_NULL(&q) ){
+      zQField = bson_iter_key(&q);
+    }
+    bson_iter_recurse(&st, &one);
+    if( !bson_iter_find(&one, "u") ) continue;
+    if( BSON_ITER_HOLDS_ARRAY(&one) && bson_iter_recurse(&one, &u) ){
+      while( bson_iter_next(&u) ){       /* pipeline: [{$set: {f: ...}}] */
+        if( bson_iter_recurse(&u, &op) && bson_iter_find(&op, "$set")
+         && bson_iter_recurse(&op, &f) ){
+          while( bson_iter_next(&f) ){
+            if( zQField && strcmp(bson_iter_key(&f), zQField)==0 ){
+              x->azFill = xrealloc(x->azFill, sizeof(char*) * (size_t)(x->nFill + 1));
+              x->azFill[x->nFill++] = xstrdup(liveField(x, zQField));
+            }
+          }
+        }
+      }
+    }else if( BSON_ITER_HOLDS_DOCUMENT(&one) && bson_iter_recurse(&one, &u) ){
+      while( bson_iter_next(&u) ){
+        const char *zOp = bson_iter_key(&u);
+        if( !bson_iter_recurse(&u, &f) ) continue;
+        while( bson_iter_next(&f) ){
+          const char *zF = bson_iter_key(&f);
+          if( strcmp(zOp, "$set")==0 && zQField && strcmp(zF, zQField)==0 ){
+            x->azFill = xrealloc(x->azFill, sizeof(char*) * (size_t)(x->nFill + 1));
+            x->azFill[x->nFill++] = xstrdup(liveField(x, zF));
+          }else if( strcmp(zOp, "$rename")==0 && BSON_ITER_HOLDS_UTF8(&f) ){
+            x->azRenTo = xrealloc(x->azRenTo, sizeof(char*) * (size_t)(x->nRen + 1));
+            x->azRenFrom = xrealloc(x->azRenFrom, sizeof(char*) * (size_t)(x->nRen + 1));
+            x->azRenTo[x->nRen] = xstrdup(bson_iter_utf8(&f, 0));
+            x->azRenFrom[x->nRen] = xstrdup(liveField(x, zF));
+            x->nRen++;
+          }
+        }
+      }
+    }
+  }
+}
+
+/* Copy schema object pSrc into pOut with its top-level properties renamed
+** to their current names and filled ones left out (from properties and
+** required). */
+static void checkSchema(CheckColl *x, const bson_t *pSrc, bson_t *pOut){
+  bson_iter_t it, sub;
+  bson_iter_init(&it, pSrc);
+  while( bson_iter_next(&it) ){
+    const char *zKey = bson_iter_key(&it);
+    if( strcmp(zKey, "properties")==0 && BSON_ITER_HOLDS_DOCUMENT(&it)
+     && bson_iter_recurse(&it, &sub) ){
+      bson_t props;
+      BSON_APPEND_DOCUMENT_BEGIN(pOut, "properties", &props);
+      while( bson_iter_next(&sub) ){
+        const char *zLive = liveField(x, bson_iter_key(&sub));
+        if( !isFilled(x, zLive) ) bson_append_iter(&props, zLive, -1, &sub);
+      }
+      bson_append_document_end(pOut, &props);
+    }else if( strcmp(zKey, "required")==0 && BSON_ITER_HOLDS_ARRAY(&it)
+           && bson_iter_recurse(&it, &sub) ){
+      bson_t arr;
+      int n = 0;
+      BSON_APPEND_ARRAY_BEGIN(pOut, "required", &arr);
+      while( bson_iter_next(&sub) ){
+        const char *zLive;
+        char zIdx[16];
+        if( !BSON_ITER_HOLDS_UTF8(&sub) ) continue;
+        zLive = liveField(x, bson_iter_utf8(&sub, 0));
+        if( isFilled(x, zLive) ) continue;
+        snprintf(zIdx, sizeof(zIdx), "%d", n++);
+        BSON_APPEND_UTF8(&arr, zIdx, zLive);
+      }
+      bson_append_array_end(pOut, &arr);
+      if( n==0 ){
+        /* an empty "required" is not allowed: drop it */
+        bson_t tmp = BSON_INITIALIZER;
+        bson_iter_t c;
+        bson_iter_init(&c, pOut);
+        while( bson_iter_next(&c) ){
+          if( strcmp(bson_iter_key(&c), "required") ) bson_append_iter(&tmp, 0, 0, &c);
+        }
+        bson_reinit(pOut);
+        bson_concat(pOut, &tmp);
+        bson_destroy(&tmp);
+      }
+    }else{
+      bson_append_iter(pOut, zKey, -1, &it);
+    }
+  }
+}
+
+/* Count and name the documents of x failing its last validator; appends a
+** sentence to *pzReport. Returns 1 when some fail. */
+static int checkCount(DfConn *p, CheckColl *x, char **pzReport){
+  bson_t check = BSON_INITIALIZER, filter = BSON_INITIALIZER, arr, sort = BSON_INITIALIZER;
+  bson_iter_t it;
+  bson_t *pCount, reply;
+  bson_t **apDoc = 0;
+  int nDoc = 0, i, bBad = 0;
+  long long nBad = 0;
+  char *zE = 0, *zLine = 0;
+  /* the validator, its $jsonSchema adjusted (see above) */
+  bson_iter_init(&it, x->pValidator);
+  while( bson_iter_next(&it) ){
+    bson_iter_t sub;
+    const uint8_t *a;
+    uint32_t n;
+    if( strcmp(bson_iter_key(&it), "$jsonSchema")==0 && BSON_ITER_HOLDS_DOCUMENT(&it) ){
+      bson_t schema, adj;
+      bson_iter_document(&it, &n, &a);
+      bson_init_static(&schema, a, n);
+      BSON_APPEND_DOCUMENT_BEGIN(&check, "$jsonSchema", &adj);
+      checkSchema(x, &schema, &adj);
+      bson_append_document_end(&check, &adj);
+      (void)sub;
+    }else{
+      bson_append_iter(&check, 0, 0, &it);
+    }
+  }
+  BSON_APPEND_ARRAY_BEGIN(&filter, "$nor", &arr);
+  BSON_APPEND_DOCUMENT(&arr, "0", &check);
+  bson_append_array_end(&filter, &arr);
+  pCount = BCON_NEW("count", BCON_UTF8(x->zLive), "query", BCON_DOCUMENT(&filter));
+  if( mgRun(p, p->zDb, pCount, &reply, &zE)==0 ) nBad = replyInt(&reply, "n");
+  bson_destroy(&reply);
+  bson_destroy(pCount);
+  if( zE==0 && nBad>0 ){
+    char *zEx = xstrdup("");
+    BSON_APPEND_INT32(&sort, "_id", 1);
+    findDocs(p, x->zLive, &filter, &sort, 3, &apDoc, &nDoc, &zE);
+    for(i=0; i<nDoc; i++){
+      bson_iter_t id;
+      char *zId = bson_iter_init_find(&id, apDoc[i], "_id") ? mongoJsonValue(&id, 0)
+                                                            : xstrdup("?");
+      char *zNew = xasprintf("%s%s_id %s", zEx, i ? ", " : "", zId);
+      free(zId);
+      free(zEx);
+      zEx = zNew;
+    }
+    docsFree(apDoc, nDoc);
+    zLine = xasprintf("%lld document%s of %s do%s not match the new validator"
+                      " (e.g. %s)", nBad, nBad==1 ? "" : "s", x->zLive,
+                      nBad==1 ? "es" : "", zEx);
+    free(zEx);
+    bBad = 1;
+  }
+  if( zE ){
+    zLine = xasprintf("cannot count the documents of %s that fail the new"
+                      " validator: %s", x->zLive, zE);
+    free(zE);
+  }
+  if( zLine ){
+    char *zNew = xasprintf("%s%s%s", *pzReport ? *pzReport : "", *pzReport ? "; " : "",
+                           zLine);
+    free(*pzReport);
+    free(zLine);
+    *pzReport = zNew;
+  }
+  bson_destroy(&check);
+  bson_destroy(&filter);
+  bson_destroy(&sort);
+  return bBad;
+}
+
+static int mgPlanCheck(DfConn *p, const char *zSql, int bAuto, char **pzMsg){
   const char *z = zSql;
+  Check c;
   char *zReport = 0;
-  int bRefuse = 0;
+  int i, bRefuse = 0;
+  memset(&c, 0, sizeof(c));
   *pzMsg = 0;
   while( z && *z ){
     bson_t cmd;
     bson_error_t err;
-    bson_iter_t it, v;
+    bson_iter_t it;
+    const char *zName;
     int n;
     while( isspace((unsigned char)*z) || *z==';' ) z++;
     if( *z!='{' ) break;
     n = jsonObjectLength(z);
     if( n<0 ) break;
     if( bson_init_from_json(&cmd, z, n, &err) ){
-      if( strcmp(commandName(&cmd), "collMod")==0
-       && bson_iter_init_find(&it, &cmd, "collMod") && BSON_ITER_HOLDS_UTF8(&it)
-       && bson_iter_init_find(&v, &cmd, "validator") && BSON_ITER_HOLDS_DOCUMENT(&v) ){
+      zName = commandName(&cmd);
+      if( bson_iter_init_find(&it, &cmd, zName) && BSON_ITER_HOLDS_UTF8(&it) ){
         const char *zColl = bson_iter_utf8(&it, 0);
-        const uint8_t *aData;
-        uint32_t nData;
-        bson_t validator, filter = BSON_INITIALIZER, arr;
-        bson_t **apDoc = 0;
-        int nDoc = 0, i;
-        long long nBad = 0;
-        char *zE = 0;
-        bson_iter_document(&v, &nData, &aData);
-        bson_init_static(&validator, aData, nData);
-        if( !bson_empty(&validator) ){
-          bson_t *pCount;
-          bson_t reply;
-          BSON_APPEND_ARRAY_BEGIN(&filter, "$nor", &arr);
-          BSON_APPEND_DOCUMENT(&arr, "0", &validator);
-          bson_append_array_end(&filter, &arr);
-          pCount = BCON_NEW("count", BCON_UTF8(zColl), "query", BCON_DOCUMENT(&filter));
-          if( mgRun(p, p->zDb, pCount, &reply, &zE)==0 ){
-            nBad = replyInt(&reply, "n");
+        if( strcmp(zName, "create")==0 ){
+          /* a new collection: nothing to count (a later create of a
+          ** dropped name starts empty too) */
+          CheckColl *x = checkColl(&c, zColl);
+          free(x->zLive);
+          x->zLive = xstrdup("");
+        }else if( strcmp(zName, "renameCollection")==0 ){
+          bson_iter_t to;
+          if( bson_iter_init_find(&to, &cmd, "to") && BSON_ITER_HOLDS_UTF8(&to) ){
+            CheckColl *x = checkColl(&c, zColl);
+            free(x->zName);
+            x->zName = xstrdup(bson_iter_utf8(&to, 0));
           }
-          bson_destroy(&reply);
-          bson_destroy(pCount);
-          if( zE==0 && nBad>0 ){
-            bson_t sort = BSON_INITIALIZER;
-            char *zEx = xstrdup("");
-            BSON_APPEND_INT32(&sort, "_id", 1);
-            findDocs(p, zColl, &filter, &sort, 3, &apDoc, &nDoc, &zE);
-            bson_destroy(&sort);
-            for(i=0; i<nDoc; i++){
-              bson_iter_t id;
-              char *zId = bson_iter_init_find(&id, apDoc[i], "_id")
-                        ? mongoJsonValue(&id, 0) : xstrdup("?");
-              char *zNew = xasprintf("%s%s_id %s", zEx, i ? ", " : "", zId);
-              free(zId);
-              free(zEx);
-              zEx = zNew;
-            }
-            docsFree(apDoc, nDoc);
-            {
-              char *zLine = xasprintf("%s%s%lld document%s of %s do%s not match the"
-                  " new validator (e.g. %s)", zReport ? zReport : "",
-                  zReport ? "; " : "", nBad, nBad==1 ? "" : "s", zColl,
-                  nBad==1 ? "es" : "", zEx);
-              free(zReport);
-              zReport = zLine;
-            }
-            free(zEx);
-            bRefuse = 1;
-          }
-          if( zE ){
-            char *zLine = xasprintf("%s%scannot count the documents of %s that fail"
-                " the new validator: %s", zReport ? zReport : "", zReport ? "; " : "",
-                zColl, zE);
-            free(zReport);
-            zReport = zLine;
-            free(zE);
+        }else if( strcmp(zName, "update")==0 ){
+          checkUpdate(checkColl(&c, zColl), &cmd);
+        }else if( strcmp(zName, "collMod")==0 ){
+          bson_iter_t v;
+          CheckColl *x = checkColl(&c, zColl);
+          if( bson_iter_init_find(&v, &cmd, "validator") && BSON_ITER_HOLDS_DOCUMENT(&v) ){
+            const uint8_t *a;
+            uint32_t nv;
+            bson_t tmp;
+            bson_iter_document(&v, &nv, &a);
+            bson_init_static(&tmp, a, nv);
+            if( x->pValidator ) bson_destroy(x->pValidator);
+            x->pValidator = bson_empty(&tmp) ? 0 : bson_copy(&tmp);
           }
         }
-        bson_destroy(&filter);
       }
       bson_destroy(&cmd);
     }
     z += n;
   }
+  for(i=0; i<c.n; i++){
+    CheckColl *x = &c.a[i];
+    if( x->pValidator && x->zLive[0] && checkCount(p, x, &zReport) ) bRefuse = 1;
+  }
+  checkClear(&c);
   if( bRefuse && bAuto ){
     *pzMsg = xasprintf("%s; auto mode refuses a validator that existing documents"
         " fail: fix those documents first, or apply the plan in manual mode"
-        " (--mode manual) where validationLevel \"moderate\" keeps them writable",
-        zReport);
+        " (validationLevel \"moderate\" keeps them writable)", zReport);
     free(zReport);
     return 1;
   }
@@ -1419,5 +1640,5 @@ const DfEngine dfEngineMongo = {
   mgQuoteLiteral,         /* xQuoteLiteral: 'single quotes' */
   mgQuery,                /* xQuery: the SQL subset */
   0,                      /* xVerify: nothing deferred */
-  mgStepCheck,            /* xStepCheck: documents failing a new validator */
+  mgPlanCheck,            /* xPlanCheck: documents failing a new validator */
 };

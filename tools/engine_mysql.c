@@ -584,5 +584,5 @@ const DfEngine dfEngineMysql = {
   myQuoteLiteral,         /* xQuoteLiteral: mysql_real_escape_string */
   myQuery,                /* xQuery */
   0,                      /* xVerify: InnoDB checks foreign keys as it goes */
-  0,                      /* xStepCheck: nothing that needs the data */
+  0,                      /* xPlanCheck: nothing that needs the data */
 };

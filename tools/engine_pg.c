@@ -111,6 +111,12 @@ PGresult *pgRun(PGconn *pConn, const char *zSql, int nParam,
 
 /* ------------------------------------------------------------ connect */
 
+/* Server notices (NOTICE, WARNING) are not errors and are not shown: what
+** matters reaches the user as an error or in the plan. */
+static void pgQuiet(void *pArg, const char *zMsg){
+  (void)pArg; (void)zMsg;
+}
+
 static int pgConnect(const char *zUrl, DfConn **ppConn, char **pzErr){
   const char *azKey[4], *azVal[4];
   int n = 0;
@@ -150,6 +156,7 @@ static int pgConnect(const char *zUrl, DfConn **ppConn, char **pzErr){
     return 1;
   }
   PQclear(res);
+  PQsetNoticeProcessor(pg, pgQuiet, 0);
   p = xcalloc(1, sizeof(*p));
   p->pg = pg;
   p->zSafeUrl = zSafe;
@@ -433,5 +440,5 @@ const DfEngine dfEnginePg = {
   pgQuoteLiteral,         /* xQuoteLiteral: PQescapeLiteral */
   pgQuery,                /* xQuery */
   0,                      /* xVerify: PostgreSQL checks constraints as it goes */
-  0,                      /* xStepCheck: nothing that needs the data */
+  0,                      /* xPlanCheck: nothing that needs the data */
 };

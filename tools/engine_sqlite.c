@@ -384,5 +384,5 @@ const DfEngine dfEngineSqlite = {
   sqliteQuoteLiteral,     /* xQuoteLiteral: %Q */
   sqliteQuery,            /* xQuery */
   sqliteVerify,           /* xVerify: foreign_key_check against the baseline */
-  0,                      /* xStepCheck: nothing that needs the data */
+  0,                      /* xPlanCheck: nothing that needs the data */
 };

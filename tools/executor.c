@@ -25,6 +25,9 @@
 **     touches, or on what such an object depends on, is a conflict naming
 **     who changed it (from the history); other drift is reported. Journal
 **     rows left 'pending' by an interrupted apply are closed as 'failed'.
+**     The engine may check the plan against the live data (xPlanCheck:
+**     MongoDB counts the documents a new validator would reject; auto
+**     mode refuses then).
 **  4. The journal: a 'pending' history row with the operations and the
 **     rollback plan, committed before the migration's transaction starts.
 **  5. One transaction (xBegin: on SQLite BEGIN IMMEDIATE with
@@ -60,6 +63,7 @@
 #include "engine.h"
 #include "executor.h"
 #include "history.h"
+#include "journal.h"
 #include "lock.h"
 #include "planfile.h"
 #include "util.h"
@@ -205,14 +209,16 @@ static void scanQuarantine(const char *zSql, DfKeySet *pSet){
     const char *zHit = strcasestr(z, QUARANTINE_PREFIX);
     char *zName;
     if( zHit==0 ) break;
-    if( zHit>zSql && zHit[-1]=='"' ){
-      /* Quoted: read to the closing quote, "" being one quote. */
+    if( zHit>zSql && (zHit[-1]=='"' || zHit[-1]=='`') ){
+      /* Quoted ("" or `` MySQL): read to the closing quote, doubled
+      ** being one quote. */
       const char *e = zHit;
+      char cQ = zHit[-1];
       size_t n = 0;
       zName = xmalloc(strlen(zHit) + 1);
       while( *e ){
-        if( e[0]=='"' ){
-          if( e[1]=='"' ){ zName[n++] = '"'; e += 2; continue; }
+        if( e[0]==cQ ){
+          if( e[1]==cQ ){ zName[n++] = cQ; e += 2; continue; }
           break;
         }
         zName[n++] = *e++;
@@ -534,6 +540,36 @@ static int checkDrift(Apply *a, char **pzErr){
   return DF_EXIT_OK;
 }
 
+/* The engine's checks of the plan against the live data (xPlanCheck:
+** MongoDB counts the documents a new validator would reject), before
+** anything is written. */
+static int checkPlanData(Apply *a, char **pzErr){
+  const DfEngine *e = a->t->pEng;
+  sqlite3_str *s;
+  char *zSql, *zMsg = 0;
+  int i, rc;
+  if( e->xPlanCheck==0 ) return DF_EXIT_OK;
+  s = sqlite3_str_new(0);
+  for(i=0; i<a->pPlan->nStep; i++){
+    DfPlanStep *st = &a->pPlan->aStep[i];
+    if( !st->bRefused && st->zSql ) sqlite3_str_appendall(s, st->zSql);
+  }
+  zSql = dfFromSqlite(sqlite3_str_finish(s));
+  rc = e->xPlanCheck(a->t->pConn, zSql ? zSql : "", strcmp(a->zMode, "auto")==0, &zMsg);
+  free(zSql);
+  if( rc ){
+    *pzErr = xasprintf("%s; nothing was changed", zMsg ? zMsg : "refused by the"
+                       " engine's check of the data");
+    free(zMsg);
+    return DF_EXIT_REFUSED;
+  }
+  if( zMsg ){
+    dfWarn("%s", zMsg);
+    free(zMsg);
+  }
+  return DF_EXIT_OK;
+}
+
 /* Close journal rows left 'pending' by an interrupted apply: we hold the
 ** lock, so no apply of theirs can still be running. */
 static int recoverPending(Apply *a, char **pzErr){
@@ -753,12 +789,15 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
                 char **pzErr){
   const DfEngine *e = pTarget->pEng;
   Apply a;
+  DfJournal jr;             /* step journal when DDL is not transactional */
   DfCatalog *pAfter = 0;
   double rStart = 0;
   int i, rc, nRun = 0, iStepFailed = 0, bTxn = 0, bJournal = 0, bReleased = 0;
+  int bUndoFailed = 0;
   char *zErr = 0;
 
   memset(&a, 0, sizeof(a));
+  memset(&jr, 0, sizeof(jr));
   a.pPlan = pPlan;
   a.t = pTarget;
   a.pOpt = pOpt;
@@ -811,6 +850,23 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
     }
   }
 
+  /* A dry run needs a transaction to roll back: without transactional DDL
+  ** it can only show what would run. */
+  if( a.bDry && !e->bTransactionalDdl ){
+    printf("dry run: %s commits each DDL statement at once and cannot roll it"
+           " back, so a dry run only plans: these %d step%s were NOT run and"
+           " nothing was changed\n", e->zName, nRun, nRun==1 ? "" : "s");
+    for(i=0; i<pPlan->nStep; i++){
+      DfPlanStep *st = &pPlan->aStep[i];
+      if( !st->bRefused ){
+        printf("  step %d: %s %s\n%s", st->iStep, st->zOperation, st->zObject,
+               st->zSql ? st->zSql : "");
+      }
+    }
+    applyClear(&a);
+    return DF_EXIT_OK;
+  }
+
   /* 1. Gates. */
   rc = checkGates(&a, nRun, pzErr);
   if( rc ){ applyClear(&a); return rc; }
@@ -837,6 +893,11 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
 
   /* 3. History, drift, recovery. */
   rc = dfHistoryLoad(e, pTarget->pConn, &a.aHist, &a.nHist, pzErr);
+  if( rc==0 && !e->bTransactionalDdl && !a.bDry ){
+    /* An interrupted apply or rollback left a journal open: finish or
+    ** undo it first (journal.c), under our lease. */
+    rc = dfJournalRecover(pTarget, a.aHist, a.nHist, DF_JOURNAL_APPLY, 0, pzErr);
+  }
   if( rc==0 ) rc = loadPlanCatalogs(&a, pzErr);
   if( rc==0 ) rc = dfTargetMirror(pTarget, 0, &a.pLive, pzErr);
   if( rc ){ applyClear(&a); return rc; }
@@ -859,6 +920,8 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
   }
   rc = checkDrift(&a, pzErr);
   if( rc ){ applyClear(&a); return rc; }
+  rc = checkPlanData(&a, pzErr);
+  if( rc ){ applyClear(&a); return rc; }
 
   /* 4. The journal. */
   if( !a.bDry ){
@@ -867,6 +930,13 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
     if( rc==0 ) rc = writeJournal(&a, pzErr);
     if( rc ){ applyClear(&a); return rc; }
     bJournal = 1;
+    if( !e->bTransactionalDdl ){
+      DfCatalog *apCat[3];
+      apCat[0] = a.pBase; apCat[1] = a.pTarget; apCat[2] = a.pLive;
+      rc = dfJournalOpen(&jr, pTarget, a.zVersion, DF_JOURNAL_APPLY, a.pLive,
+                         apCat, 3, a.pTarget, pPlan, &zErr);
+      if( rc ) goto failed;
+    }
   }
 
   /* 5. The transaction. */
@@ -897,8 +967,13 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
     if( st->bRefused ) continue;
     printf("  step %d: %s %s\n", st->iStep, st->zOperation, st->zObject);
     fflush(stdout);
+    if( jr.bOpen && dfJournalBegin(&jr, st, &zErr) ){
+      rc = DF_EXIT_CONNECT;
+      goto failed;
+    }
     if( runStep(&a, st, &zStepErr) ){
       iStepFailed = st->iStep;
+      if( jr.bOpen ) dfJournalFailed(&jr, zStepErr);
       zErr = xasprintf("step %d (%s %s) failed: %s", st->iStep,
                        st->zOperation, st->zObject, zStepErr ? zStepErr : "?");
       free(zStepErr);
@@ -908,6 +983,10 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
     if( faultStep("kill-after-step")==st->iStep ){
       fflush(stdout);
       raise(SIGKILL);
+    }
+    if( jr.bOpen && dfJournalDone(&jr, &zErr) ){
+      rc = DF_EXIT_CONNECT;
+      goto failed;
     }
     if( !a.bDry && dfLeaseRenew(&a.lease, 0, &zErr) ){
       rc = DF_EXIT_CONFLICT;
@@ -966,6 +1045,13 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
       goto failed;
     }
     bTxn = 0;
+    if( jr.bOpen ){
+      char *zJ = 0;
+      if( dfJournalClose(&jr, "applied", &zJ) ){
+        dfWarn("could not close the step journal: %s", zJ ? zJ : "?");
+      }
+      free(zJ);
+    }
     printf("applied migration %s (%d step%s) in %.3f s; schema checksum %s",
            a.zVersion, nRun, nRun==1 ? "" : "s", rSec,
            pAfter->zChecksum ? pAfter->zChecksum : "?");
@@ -984,6 +1070,7 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
     }
   }
   dfCatalogFree(pAfter);
+  dfJournalClear(&jr);
   applyClear(&a);
   return DF_EXIT_OK;
 
@@ -994,17 +1081,44 @@ failed:
     if( bTxn ) e->xRollback(pTarget->pConn, &zIgnore);
     free(zIgnore);
     if( bReleased ) a.lease.bHeld = 1;   /* the rollback restored the row */
+    if( jr.bOpen ){
+      /* No ROLLBACK for this engine's DDL: undo the completed steps. */
+      int nUndone = 0;
+      char *zU = 0;
+      if( jr.nDone>0 ){
+        printf("undoing the %d completed step%s (%s cannot roll back DDL):\n",
+               jr.nDone, jr.nDone==1 ? "" : "s", e->zName);
+      }
+      if( dfJournalUndo(&jr, &nUndone, &zU) ){
+        char *zNew = xasprintf("%s; then %s: the database is between states, the"
+            " journal stays open (dataflow status shows it; the next apply or"
+            " rollback finishes or undoes it)", zErr ? zErr : "?", zU ? zU : "?");
+        free(zErr);
+        zErr = zNew;
+        bUndoFailed = 1;
+      }else{
+        char *zJ = 0;
+        dfJournalClose(&jr, "failed; the completed steps were undone", &zJ);
+        free(zJ);
+      }
+      free(zU);
+    }
     dfCatalogFree(pAfter);
     if( bJournal ) recordFailure(&a, iStepFailed, zErr ? zErr : "?", rSec);
     if( a.bDry ){
       *pzErr = xasprintf("dry run: %s; rolled back, nothing was changed",
                          zErr ? zErr : "?");
-    }else{
-      *pzErr = xasprintf("%s; everything was rolled back, the database is"
-          " unchanged (history: migration %s recorded as failed)",
+    }else if( bUndoFailed ){
+      *pzErr = xasprintf("%s (history: migration %s recorded as failed)",
           zErr ? zErr : "?", a.zVersion ? a.zVersion : "?");
+    }else{
+      *pzErr = xasprintf("%s; everything was %s, the database is"
+          " unchanged (history: migration %s recorded as failed)",
+          zErr ? zErr : "?", e->bTransactionalDdl ? "rolled back" : "undone",
+          a.zVersion ? a.zVersion : "?");
     }
     free(zErr);
+    dfJournalClear(&jr);
     applyClear(&a);
     return rc ? rc : DF_EXIT_APPLY;
   }

@@ -108,6 +108,13 @@ int dfHistoryCreate(const DfEngine *pEng, DfConn *pConn, char **pzErr){
     t->zTime, t->zTime);
   int rc = pEng->xExec(pConn, zSql, pzErr);
   free(zSql);
+  if( rc==0 && strcmp(pEng->zName, "postgresql")==0 ){
+    /* JSONB operations are searched by object: a GIN index serves
+    ** operations @> '[{"object":"users"}]'. */
+    rc = pEng->xExec(pConn, "CREATE INDEX IF NOT EXISTS"
+        " dataflow_migrations_operations ON dataflow_migrations"
+        " USING GIN (operations)", pzErr);
+  }
   return rc ? DF_EXIT_CONNECT : DF_EXIT_OK;
 }
 

@@ -338,7 +338,8 @@ int dfJournalUndo(DfJournal *j, int *pnUndone, char **pzErr){
                          d->zObject ? d->zObject : "?", j->aDone[0].iStep, d->iStep);
       return DF_EXIT_APPLY;
     }
-    printf("  undo step %d: %s %s\n", d->iStep, d->zOperation ? d->zOperation : "?",
+    printf("  %s step %d: %s %s\n", strcmp(j->zRun, DF_JOURNAL_ROLLBACK)==0
+           ? "redo" : "undo", d->iStep, d->zOperation ? d->zOperation : "?",
            d->zObject ? d->zObject : "?");
     fflush(stdout);
     if( t->pEng->xExec(t->pConn, d->zInverse, &zErr) ){
@@ -573,7 +574,8 @@ static int undoRows(DfTarget *t, const char *zVersion, const char *zRun, JRows *
     JRow *x = &r->a[i];
     char *zErr = 0;
     if( strcmp(x->zState, "done")!=0 ) continue;
-    printf("  undo step %d: %s %s\n", x->iStep, x->zOperation ? x->zOperation : "?",
+    printf("  %s step %d: %s %s\n", strcmp(zRun, DF_JOURNAL_ROLLBACK)==0
+           ? "redo" : "undo", x->iStep, x->zOperation ? x->zOperation : "?",
            x->zObject ? x->zObject : "?");
     fflush(stdout);
     if( x->zInverse==0 || t->pEng->xExec(t->pConn, x->zInverse, &zErr) ){
@@ -600,7 +602,7 @@ static int finishRows(DfTarget *t, const char *zVersion, const char *zRun,
   (void)bInverseIsFwd;
   for(i=0; i<ps->n; i++){
     PStep *s = &ps->a[i];
-    int iStep = zRun[0]=='r' ? i + 1 : s->iStep, bDone = 0;
+    int iStep = s->iStep, bDone = 0;
     char *zErr = 0, *zV, *zR, *zSql;
     char zNow[32];
     if( s->bRefused ) continue;

@@ -58,7 +58,8 @@
 **    bits, min, max. A plain ascending unique index named <table>_pkey is a
 **    PRIMARY KEY constraint, one named ..._key a UNIQUE constraint (the
 **    names sql_mongo.c gives them); generated_name marks the names DataFlow
-**    or MongoDB would choose (t_pkey, t_a_b_key, a_1_b_-1);
+**    or MongoDB would choose (..._pkey, ..._a_b_key for columns a, b, also
+**    after the collection was renamed; a_1_b_-1);
 **  - a view: definition {"pipeline":[...],"viewOn":"x"}, depends_on ["x"].
 */
 #include <stdio.h>
@@ -1039,16 +1040,18 @@ static void writeIndex(Mir *m, Coll *t, const bson_t *pIdx){
                           || strcmp(zName + strlen(zName) - 5, "_pkey")==0) ){
     /* a constraint: PRIMARY KEY (<t>_pkey) or UNIQUE (..._key) */
     int bPk = strcmp(zName + strlen(zName) - 5, "_pkey")==0;
-    char *zGen;
+    int bGen;
     if( bPk ){
-      zGen = xasprintf("%s_pkey", t->zName);
+      bGen = 1;     /* sql_mongo.c names it <table>_pkey (a renamed table keeps it) */
     }else{
-      /* t_a_b_key from the columns */
+      /* <table>_a_b_key from the columns, whatever the table was called */
       char **az = 0;
       int nc = dfJsonStrings(zCols, &az), j;
-      char *z = xstrdup(t->zName);
+      char *z = xstrdup("");
+      size_t nName = strlen(zName), nz;
       for(j=0; j<nc; j++){ char *z2 = xasprintf("%s_%s", z, az[j]); free(z); z = z2; }
-      zGen = xasprintf("%s_key", z);
+      nz = strlen(z);
+      bGen = nName > nz + 4 && strncmp(zName + nName - nz - 4, z, nz)==0;
       free(z);
       dfJsonFreeStrings(nc>0 ? nc : 0, az);
     }
@@ -1059,8 +1062,7 @@ static void writeIndex(Mir *m, Coll *t, const bson_t *pIdx){
     sqlite3_bind_text(pStmt, 2, zName, -1, SQLITE_STATIC);
     sqlite3_bind_text(pStmt, 3, bPk ? "primary key" : "unique", -1, SQLITE_STATIC);
     sqlite3_bind_text(pStmt, 4, zCols, -1, SQLITE_STATIC);
-    sqlite3_bind_int(pStmt, 5, strcmp(zGen, zName)==0);
-    free(zGen);
+    sqlite3_bind_int(pStmt, 5, bGen);
   }else{
     sqlite3_prepare_v2(m->db, "INSERT INTO main.indexes(schema, table_name, name,"
                        " is_unique, method, keys, predicate, options, generated_name)"

@@ -48,7 +48,9 @@
 **   - RESTRICT and NO ACTION are the same in InnoDB (both check at once):
 **     both are recorded as NULL (NO ACTION);
 **   - primary keys are the constraint PRIMARY; a unique index of plain
-**     columns is a 'unique' constraint; other indexes keep their prefix
+**     columns named as DataFlow names unnamed UNIQUE constraints
+**     (<table>_<cols>_key) is a 'unique' constraint; other indexes (unique
+**     ones included) keep their prefix
 **     lengths ("length"), DESC, FULLTEXT/SPATIAL (method) and IGNORED /
 **     invisible ({"ignored":1} in options). Only names the engine chose are
 **     generated_name=1: PRIMARY, CONSTRAINT_n and column-level checks
@@ -325,6 +327,131 @@ static void readTables(Mirror *m){
       t->zComment = xstrdup(nonEmpty(rv(&r, i, 4)));
     }
     qsort(m->aTab, (size_t)m->nTab, sizeof(MyTable), cmpTable);
+  }
+  rowsClear(&r);
+}
+
+static char *bq(const char *z);
+static char *sqlQuote(const char *z);
+
+/* JSON object text with member "partition": zClause added to zOptions
+** (NULL or an object), keys kept sorted. OUT: caller frees. */
+static char *optionsWithPartition(const char *zOptions, const char *zClause){
+  DfJson *p = zOptions ? dfJsonParse(zOptions, 0) : 0;
+  sqlite3_str *s = sqlite3_str_new(0);
+  int i, bDone = 0, n = 0;
+  sqlite3_str_appendchar(s, 1, '{');
+  for(i=0; p && p->eType==DF_JSON_OBJECT && i<p->nChild; i++){
+    if( !bDone && strcmp(p->azKey[i], "partition")>0 ){
+      sqlite3_str_appendall(s, n++ ? ",\"partition\":" : "\"partition\":");
+      dfJsonAppendString(s, zClause);
+      bDone = 1;
+    }
+    if( n++ ) sqlite3_str_appendchar(s, 1, ',');
+    dfJsonAppendString(s, p->azKey[i]);
+    sqlite3_str_appendchar(s, 1, ':');
+    dfJsonAppendString(s, p->aChild[i].zText ? p->aChild[i].zText : "");
+  }
+  if( !bDone ){
+    sqlite3_str_appendall(s, n ? ",\"partition\":" : "\"partition\":");
+    dfJsonAppendString(s, zClause);
+  }
+  sqlite3_str_appendchar(s, 1, '}');
+  dfJsonFree(p);
+  return dfFromSqlite(sqlite3_str_finish(s));
+}
+
+#define P_TABLE  0
+#define P_NAME   1
+#define P_METHOD 2
+#define P_EXPR   3
+#define P_DESC   4
+#define P_SUBMETHOD 5
+#define P_SUBEXPR 6
+#define P_NSUB   7
+#define P_COMMENT 8
+
+/*
+** Partitioned tables (CREATE_OPTIONS "partitioned"): information_schema.
+** PARTITIONS, one query, rebuilt into the canonical PARTITION BY clause
+** kept in tables.options.partition ("PARTITION BY RANGE (`y`) (PARTITION
+** p0 VALUES LESS THAN (10), ...)", or "... PARTITIONS 4" for HASH/KEY
+** partitions named p0..pN-1, as MySQL names them).
+*/
+static void readPartitions(Mirror *m){
+  Rows r;
+  int i, iFirst = 0, bAny = 0;
+  for(i=0; i<m->nTab; i++) if( m->aTab[i].bPartitioned ) bAny = 1;
+  if( !bAny ) return;
+  query(m, &r,
+    "SELECT TABLE_NAME, PARTITION_NAME, PARTITION_METHOD, PARTITION_EXPRESSION,"
+    " PARTITION_DESCRIPTION, MAX(SUBPARTITION_METHOD), MAX(SUBPARTITION_EXPRESSION),"
+    " COUNT(SUBPARTITION_NAME), MAX(PARTITION_COMMENT)"
+    " FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = %s"
+    " AND PARTITION_NAME IS NOT NULL"
+    " GROUP BY TABLE_NAME, PARTITION_NAME, PARTITION_ORDINAL_POSITION,"
+    " PARTITION_METHOD, PARTITION_EXPRESSION, PARTITION_DESCRIPTION"
+    " ORDER BY BINARY TABLE_NAME, PARTITION_ORDINAL_POSITION", m->zDbLit);
+  for(i=1; m->rc==0 && i<=r.nRow; i++){
+    MyTable *t;
+    const char *zMethod, *zExpr;
+    sqlite3_str *s;
+    int k, n, bNamed = 0, bRange, bList;
+    char *zClause, *zOpt;
+    if( i<r.nRow && strcmp(rv(&r, i, P_TABLE), rv(&r, iFirst, P_TABLE))==0 ) continue;
+    t = findTable(m, rv(&r, iFirst, P_TABLE));
+    if( t==0 || !t->bPartitioned ){ iFirst = i; continue; }
+    n = i - iFirst;
+    zMethod = rv(&r, iFirst, P_METHOD) ? rv(&r, iFirst, P_METHOD) : "";
+    zExpr = rv(&r, iFirst, P_EXPR) ? rv(&r, iFirst, P_EXPR) : "";
+    bRange = strncmp(zMethod, "RANGE", 5)==0;
+    bList = strncmp(zMethod, "LIST", 4)==0;
+    for(k=0; k<n; k++){
+      char zP[24];
+      snprintf(zP, sizeof(zP), "p%d", k);
+      if( strcmp(rv(&r, iFirst+k, P_NAME), zP)!=0
+       || (rv(&r, iFirst+k, P_COMMENT) && rv(&r, iFirst+k, P_COMMENT)[0]) ) bNamed = 1;
+    }
+    s = sqlite3_str_new(0);
+    sqlite3_str_appendf(s, "PARTITION BY %s (%s)", zMethod, zExpr);
+    if( rv(&r, iFirst, P_SUBMETHOD) ){
+      sqlite3_str_appendf(s, " SUBPARTITION BY %s (%s) SUBPARTITIONS %d",
+          rv(&r, iFirst, P_SUBMETHOD), rv(&r, iFirst, P_SUBEXPR) ? rv(&r, iFirst, P_SUBEXPR) : "",
+          atoi(rv(&r, iFirst, P_NSUB) ? rv(&r, iFirst, P_NSUB) : "1"));
+    }
+    if( !bRange && !bList && !bNamed ){
+      sqlite3_str_appendf(s, " PARTITIONS %d", n);
+    }else{
+      sqlite3_str_appendall(s, " (");
+      for(k=0; k<n; k++){
+        const char *zDesc = rv(&r, iFirst+k, P_DESC);
+        const char *zCom = rv(&r, iFirst+k, P_COMMENT);
+        char *zName = bq(rv(&r, iFirst+k, P_NAME));
+        sqlite3_str_appendf(s, "%sPARTITION %s", k ? ", " : "", zName);
+        free(zName);
+        if( bRange ){
+          if( zDesc && strcmp(zDesc, "MAXVALUE")==0 && strcmp(zMethod, "RANGE")==0 ){
+            sqlite3_str_appendall(s, " VALUES LESS THAN MAXVALUE");
+          }else{
+            sqlite3_str_appendf(s, " VALUES LESS THAN (%s)", zDesc ? zDesc : "");
+          }
+        }else if( bList ){
+          sqlite3_str_appendf(s, " VALUES IN (%s)", zDesc ? zDesc : "");
+        }
+        if( zCom && zCom[0] ){
+          char *zLit = sqlQuote(zCom);
+          sqlite3_str_appendf(s, " COMMENT %s", zLit);
+          free(zLit);
+        }
+      }
+      sqlite3_str_appendchar(s, 1, ')');
+    }
+    zClause = dfFromSqlite(sqlite3_str_finish(s));
+    zOpt = optionsWithPartition(t->zOptions, zClause);
+    free(t->zOptions);
+    t->zOptions = zOpt;
+    free(zClause);
+    iFirst = i;
   }
   rowsClear(&r);
 }
@@ -615,6 +742,26 @@ static void readColumns(Mirror *m){
 #define S_HIDDEN  9      /* 'YES' when IGNORED / invisible */
 #define S_EXPR    10     /* MySQL 8.0.13+ functional key, else NULL */
 
+/* Is zName "<table>_<col1>_<col2>..._key" (with an optional number), the
+** name DataFlow gives an unnamed UNIQUE constraint? */
+static int isUniqueConstraintName(const char *zTab, char **azCol, int nCol,
+                                  const char *zName){
+  sqlite3_str *s = sqlite3_str_new(0);
+  char *zWant;
+  const char *z;
+  int i, bOk;
+  sqlite3_str_appendall(s, zTab);
+  for(i=0; i<nCol; i++) sqlite3_str_appendf(s, "_%s", azCol[i] ? azCol[i] : "");
+  sqlite3_str_appendall(s, "_key");
+  zWant = sqlite3_str_finish(s);
+  bOk = zWant && strncmp(zName, zWant, strlen(zWant))==0;
+  if( bOk ){
+    for(z=zName+strlen(zWant); *z; z++) if( !isdigit((unsigned char)*z) ) bOk = 0;
+  }
+  sqlite3_free(zWant);
+  return bOk;
+}
+
 /* Write one index (rows iFirst..iLast-1 of r, same table and index). */
 static void writeIndex(Mirror *m, Rows *r, int iFirst, int iLast){
   const char *zTab = rv(r, iFirst, S_TABLE), *zName = rv(r, iFirst, S_INDEX);
@@ -632,8 +779,15 @@ static void writeIndex(Mirror *m, Rows *r, int iFirst, int iLast){
      || (rv(r, i, S_ORDER) && strcmp(rv(r, i, S_ORDER), "D")==0) ) bPlain = 0;
     azCol[i-iFirst] = (char*)rv(r, i, S_COLUMN);
   }
-  if( strcmp(zName, "PRIMARY")==0 || (bUnique && bPlain && !bHidden && !zComment
-      && zType && strcasecmp(zType, "BTREE")==0) ){
+  /* A primary key with prefix lengths or DESC keys stays an index named
+  ** PRIMARY (a constraint's column list cannot say it). MySQL has no
+  ** unique constraints apart from unique indexes: a unique index is a
+  ** 'unique' constraint only when it has the name DataFlow gives unnamed
+  ** UNIQUE constraints (<table>_<columns>_key), i.e. when a model's
+  ** UNIQUE constraint made it; any other is an index, as declared. */
+  if( (strcmp(zName, "PRIMARY")==0 && bPlain) || (bUnique && bPlain && !bHidden
+      && !zComment && zType && strcasecmp(zType, "BTREE")==0
+      && isUniqueConstraintName(zTab, azCol, nKey, zName)) ){
     char *zCols = jsonArray(nKey, azCol);
     int bPk = strcmp(zName, "PRIMARY")==0;
     bindText(m->pCons, 1, zTab);
@@ -641,7 +795,7 @@ static void writeIndex(Mirror *m, Rows *r, int iFirst, int iLast){
     bindText(m->pCons, 3, bPk ? "primary key" : "unique");
     bindText(m->pCons, 4, zCols);
     bindText(m->pCons, 5, 0);
-    sqlite3_bind_int(m->pCons, 12, bPk);
+    sqlite3_bind_int(m->pCons, 12, 1);
     stepInsert(m, m->pCons);
     free(zCols);
     free(azCol);
@@ -1100,6 +1254,7 @@ int dfMysqlMirror(const DfEngine *pEng, DfConn *pConn, const DfMysqlServer *pSrv
       " VALUES('', ?1, ?2, ?3, ?4, ?5)");
 
   readTables(&m);
+  readPartitions(&m);
   writeTables(&m);
   readChecks(&m, &chk);
   readColumns(&m);

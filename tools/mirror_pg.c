@@ -1125,10 +1125,10 @@ int pgMirror(PGconn *pConn, const char *zSafeUrl, const DfMirrorRequest *pReq,
   /* One snapshot of the catalogs: a REPEATABLE READ transaction when we
   ** are not inside the caller's (the executor mirrors inside its own). */
   {
-    int bOwnTxn = PQtransactionStatus(pConn)==PQTRANS_IDLE;
-    if( bOwnTxn && m.rc==0 ){
+    int bOwnTxn = 0;
+    if( m.rc==0 && PQtransactionStatus(pConn)==PQTRANS_IDLE ){
       res = pgRun(pConn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, 0, &zErr);
-      if( res==0 ){ mirFail(&m, zErr); zErr = 0; }
+      if( res==0 ){ mirFail(&m, zErr); zErr = 0; }else{ bOwnTxn = 1; }
       PQclear(res);
     }
     if( sqlite3_exec(pOut, "SAVEPOINT pg_mirror", 0, 0, 0)!=SQLITE_OK ){

@@ -36,6 +36,7 @@
 #include "drift.h"
 #include "executor.h"
 #include "history.h"
+#include "journal.h"
 #include "lock.h"
 #include "util.h"
 
@@ -167,8 +168,18 @@ int dfExecRollback(DfTarget *t, const DfExecOptions *pOpt, char **pzErr){
   char *zVersion = 0, *zErr = 0, *zOwner = 0;
   const char *zEnv = dfEnvironment(pOpt->zEnv);
   double rStart;
+  DfJournal jr;             /* undo journal when DDL is not transactional */
 
   memset(&lease, 0, sizeof(lease));
+  memset(&jr, 0, sizeof(jr));
+  if( !e->bTransactionalDdl ){
+    /* An interrupted apply or rollback is what this rollback undoes or
+    ** finishes (journal.c); nothing else is rolled back then. */
+    int nRec = 0;
+    rc = dfJournalRecoverLocked(t, pOpt->zAs, pOpt->rLockTimeout,
+                                DF_JOURNAL_ROLLBACK, &nRec, pzErr);
+    if( rc || nRec ) return rc;
+  }
   rc = dfHistoryLoad(e, t->pConn, &aHist, &nHist, pzErr);
   if( rc ) return rc;
   iRow = lastApplied(aHist, nHist);
@@ -291,6 +302,11 @@ int dfExecRollback(DfTarget *t, const DfExecOptions *pOpt, char **pzErr){
 
   /* The undo, in one transaction. */
   rStart = monoSeconds();
+  if( !e->bTransactionalDdl ){
+    rc = dfJournalOpen(&jr, t, zVersion, DF_JOURNAL_ROLLBACK, pLive, &pLive, 1,
+                       0, 0, &zErr);
+    if( rc ) goto failed;
+  }
   if( e->xBegin(t->pConn, &zErr) ){ rc = DF_EXIT_CONNECT; goto failed; }
   bTxn = 1;
   for(i=0; i<nUndo; i++){
@@ -299,11 +315,19 @@ int dfExecRollback(DfTarget *t, const DfExecOptions *pOpt, char **pzErr){
            aUndo[i].zOperation ? aUndo[i].zOperation : "?",
            aUndo[i].zObject ? aUndo[i].zObject : "?");
     fflush(stdout);
+    if( jr.bOpen ){
+      char *zFwd = dfJournalForwardSql(aHist[iRow].az[DF_HIST_OPERATIONS], aUndo[i].iStep);
+      int rcJ = dfJournalBeginRaw(&jr, aUndo[i].iStep, aUndo[i].zOperation, aUndo[i].zObject,
+                                  0, aUndo[i].zSql, zFwd, 0, &zErr);
+      free(zFwd);
+      if( rcJ ){ rc = DF_EXIT_CONNECT; goto failed; }
+    }
     if( faultStep("fail-step")==i+1 ){
       zStepErr = xasprintf("injected failure (DATAFLOW_FAULT=fail-step:%d)", i+1);
     }else{
       e->xExec(t->pConn, aUndo[i].zSql, &zStepErr);
     }
+    if( zStepErr && jr.bOpen ) dfJournalFailed(&jr, zStepErr);
     if( zStepErr ){
       zErr = xasprintf("undoing step %d (%s %s) failed: %s", aUndo[i].iStep,
                        aUndo[i].zOperation ? aUndo[i].zOperation : "?",
@@ -313,6 +337,7 @@ int dfExecRollback(DfTarget *t, const DfExecOptions *pOpt, char **pzErr){
       goto failed;
     }
     if( faultStep("kill-after-step")==i+1 ){ fflush(stdout); raise(SIGKILL); }
+    if( jr.bOpen && dfJournalDone(&jr, &zErr) ){ rc = DF_EXIT_CONNECT; goto failed; }
     if( dfLeaseRenew(&lease, 0, &zErr) ){ rc = DF_EXIT_CONFLICT; goto failed; }
   }
   if( e->xVerify && e->xVerify(t->pConn, &zErr) ){ rc = DF_EXIT_APPLY; goto failed; }
@@ -332,6 +357,11 @@ int dfExecRollback(DfTarget *t, const DfExecOptions *pOpt, char **pzErr){
   }
   if( e->xCommit(t->pConn, &zErr) ){ rc = DF_EXIT_APPLY; goto failed; }
   bTxn = 0;
+  if( jr.bOpen ){
+    char *zJ = 0;
+    dfJournalClose(&jr, "rolled back", &zJ);
+    free(zJ);
+  }
   {
     const char *zBefore = aHist[iRow].az[DF_HIST_CHECKSUM_BEFORE];
     printf("rolled back migration %s: %d step%s undone in %.3f s\n", zVersion,
@@ -352,16 +382,43 @@ int dfExecRollback(DfTarget *t, const DfExecOptions *pOpt, char **pzErr){
 failed:
   {
     char *zIgnore = 0;
+    int bUndoFailed = 0;
     if( bTxn ) e->xRollback(t->pConn, &zIgnore);
     free(zIgnore);
-    *pzErr = xasprintf("%s; the rollback was abandoned and the database is"
-                       " unchanged (migration %s stays applied)",
-                       zErr ? zErr : "?", zVersion);
+    if( jr.bOpen ){
+      /* No ROLLBACK for this engine's DDL: redo the undone steps. */
+      char *zU = 0;
+      if( jr.nDone>0 ){
+        printf("redoing the %d undone step%s (%s cannot roll back DDL):\n",
+               jr.nDone, jr.nDone==1 ? "" : "s", e->zName);
+      }
+      if( dfJournalUndo(&jr, 0, &zU) ){
+        char *zNew = xasprintf("%s; then %s", zErr ? zErr : "?", zU ? zU : "?");
+        free(zErr);
+        zErr = zNew;
+        bUndoFailed = 1;
+      }else{
+        char *zJ = 0;
+        dfJournalClose(&jr, "failed; the undone steps were redone", &zJ);
+        free(zJ);
+      }
+      free(zU);
+    }
+    if( bUndoFailed ){
+      *pzErr = xasprintf("%s: the database is between states, the journal"
+                         " stays open (dataflow status shows it; the next"
+                         " rollback finishes it)", zErr ? zErr : "?");
+    }else{
+      *pzErr = xasprintf("%s; the rollback was abandoned and the database is"
+                         " unchanged (migration %s stays applied)",
+                         zErr ? zErr : "?", zVersion);
+    }
     free(zErr);
     if( rc==0 ) rc = DF_EXIT_APPLY;
   }
 
 done:
+  dfJournalClear(&jr);
   dfLeaseClear(&lease);
   dfCatalogFree(pLive);
   dfCatalogFree(pAfter);

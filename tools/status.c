@@ -30,6 +30,7 @@
 #include "drift.h"
 #include "executor.h"
 #include "history.h"
+#include "journal.h"
 #include "lock.h"
 #include "util.h"
 
@@ -281,6 +282,10 @@ int dfExecStatus(DfTarget *t, const DfExecOptions *pOpt, int bJson,
                        : "the live schema checksum differs from the one it"
                          " recorded before starting: inspect the database");
       }
+    }
+    if( !e->bTransactionalDdl ){
+      char *zJ = dfJournalDescribe(t, aHist, nHist);   /* open step journals */
+      if( zJ ){ printf("%s\n", zJ); free(zJ); }
     }
     if( nHist==0 ){
       printf("history: none (DataFlow has not changed this database)\n");
