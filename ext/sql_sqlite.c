@@ -1207,4 +1207,5 @@ const DfDialect dfDialectSqlite = {
   sqliteDropTrigger,        /* xDropTrigger */
   0,                        /* xEnum: SQLite has no enum types */
   0,                        /* xSequence: SQLite has no sequences */
+  0,                        /* xComment: SQLite has no comments */
 };

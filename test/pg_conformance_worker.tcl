@@ -65,13 +65,96 @@ set reset {
   CREATE SCHEMA public;
 }
 
+# Splits SQL text into statements at ';' outside quotes, dollar quotes
+# and comments.
+proc split_sql {text} {
+  set out {}
+  set cur ""
+  set n [string length $text]
+  set i 0
+  while {$i < $n} {
+    set c [string index $text $i]
+    if {$c eq "-" && [string index $text [expr {$i+1}]] eq "-"} {
+      set e [string first \n $text $i]
+      if {$e < 0} { set e $n }
+      set i $e
+      continue
+    }
+    if {$c eq "/" && [string index $text [expr {$i+1}]] eq "*"} {
+      set e [string first "*/" $text [expr {$i+2}]]
+      set i [expr {$e < 0 ? $n : $e + 2}]
+      append cur " "
+      continue
+    }
+    if {$c eq "'" || $c eq "\""} {
+      set j [expr {$i+1}]
+      while {$j < $n} {
+        if {[string index $text $j] eq $c} {
+          if {[string index $text [expr {$j+1}]] eq $c} { incr j 2; continue }
+          break
+        }
+        incr j
+      }
+      append cur [string range $text $i $j]
+      set i [expr {$j+1}]
+      continue
+    }
+    if {$c eq "\$" && [regexp {^\$([A-Za-z_][A-Za-z0-9_]*)?\$} [string range $text $i [expr {$i+64}]] tag]} {
+      set e [string first $tag $text [expr {$i + [string length $tag]}]]
+      set e [expr {$e < 0 ? $n : $e + [string length $tag]}]
+      append cur [string range $text $i [expr {$e-1}]]
+      set i $e
+      continue
+    }
+    if {$c eq ";"} {
+      if {[string trim $cur] ne ""} { lappend out [string trim $cur] }
+      set cur ""
+      incr i
+      continue
+    }
+    append cur $c
+    incr i
+  }
+  if {[string trim $cur] ne ""} { lappend out [string trim $cur] }
+  return $out
+}
+
+# The SQL as one DO block that runs the statements in passes until none
+# more succeeds (the order sqldef's own loader would find), or fails with
+# the last error.
+proc reordered {text} {
+  set items {}
+  foreach st [split_sql $text] {
+    lappend items "\$df_s\$$st\$df_s\$"
+  }
+  if {$items eq ""} { return "" }
+  return "DO \$df_do\$
+DECLARE stmts text\[\] := ARRAY\[[join $items ,\n]\];
+  done boolean\[\]; progress boolean; err text;
+BEGIN
+  done := array_fill(false, ARRAY\[array_length(stmts, 1)\]);
+  LOOP
+    progress := false;
+    FOR i IN 1 .. array_length(stmts, 1) LOOP
+      IF NOT done\[i\] THEN
+        BEGIN EXECUTE stmts\[i\]; done\[i\] := true; progress := true;
+        EXCEPTION WHEN others THEN err := SQLERRM || ' (in: ' || left(stmts\[i\], 200) || ')';
+        END;
+      END IF;
+    END LOOP;
+    EXIT WHEN NOT progress;
+  END LOOP;
+  IF false = ANY(done) THEN RAISE EXCEPTION '%', err; END IF;
+END \$df_do\$;\n"
+}
+
 # Loads FILE into DB after a reset; returns {error schemas}: error "" or
 # psql's error, schemas the user schemas DB has afterwards.
 #
-# Two set-up gaps of the peers' own harnesses are filled, as those
-# harnesses do: a schema that the SQL qualifies names with but never
-# creates is created first, and functions used before their CREATE
-# FUNCTION (sqldef orders them itself) are created first.
+# Set-up gaps of the peers' own harnesses are filled, as those harnesses
+# do: statements that use an object created later in the file (sqldef
+# orders them itself) run in dependency order, and a schema that the SQL
+# qualifies names with but never creates is created first.
 proc load {db file user {post ""}} {
   set pre ""
   set text ""
@@ -81,22 +164,21 @@ proc load {db file user {post ""}} {
     set text [read $f]
     close $f
   }
+  set body $text
+  set bReordered 0
   for {set try 0} {$try < 6} {incr try} {
-    lassign [load_once $db $pre $text $user $post] err schemas
+    lassign [load_once $db $pre $body $user $post] err schemas
     if {$err eq ""} { return [list "" $schemas] }
-    if {[regexp {schema "([^"]+)" does not exist} $err -> s]
-        && ![string match "*CREATE SCHEMA*$s*" $pre]} {
-      append pre "CREATE SCHEMA \"[string map {\" \"\"} $s]\";\n"
+    if {!$bReordered && [regexp {does not exist|no schema has been selected|already exists} $err]} {
+      set bReordered 1
+      set body [reordered $text]
       continue
     }
-    if {[regexp {function [^ ]+ does not exist} $err] && ![string match "*-- functions first*" $pre]} {
-      append pre "-- functions first\n"
-      foreach fn [regexp -all -inline -nocase {CREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s.*?(\$[A-Za-z_]*\$).*?\1[^;]*;} $text] {
-        if {[string match {$*} $fn]} continue
-        regsub -nocase {^CREATE\s+(OR\s+REPLACE\s+)?FUNCTION} $fn {CREATE OR REPLACE FUNCTION} fn
-        append pre $fn "\n"
-      }
-      regsub -all -nocase {CREATE\s+FUNCTION} $text {CREATE OR REPLACE FUNCTION} text
+    if {([regexp {schema "([^"]+)" does not exist} $err -> s]
+         || ([regexp {no schema has been selected} $err]
+             && [regexp -nocase {SET\s+search_path\s+(?:TO|=)\s+"?([A-Za-z_][A-Za-z0-9_]*)} $text -> s]))
+        && ![string match "*CREATE SCHEMA*$s*" $pre]} {
+      append pre "CREATE SCHEMA \"[string map {\" \"\"} $s]\";\n"
       continue
     }
     return [list $err {}]
