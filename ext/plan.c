@@ -728,7 +728,10 @@ static int tryInPlace(Planner *p, Pair *pp, DfTableDelta *pD, TrialList *L){
       }
     }else if( isKind(c, "constraint") ){
       if( isChange(c, DF_CHANGE_DROP) ){
-        tr = trialNew(p, L, PH_DROPCONS, PR_ALTER, "drop_constraint", c->zObject,
+        /* Foreign keys go first: one may need the key dropped here. */
+        tr = trialNew(p, L, PH_DROPCONS,
+                      (c->pFromCons && c->pFromCons->zRefTable) ? PR_RENAME_TABLE : PR_ALTER,
+                      "drop_constraint", c->zObject,
                       c->zExplain, c);
         if( tr ) rc = CALL(xDropConstraint, pD, c->pFromCons, &tr->ddl);
       }else if( isChange(c, DF_CHANGE_ADD) ){
@@ -1133,9 +1136,11 @@ static int viewReads(const DfView *v, const char *zName){
 static void viewNeeds(Planner *p, int iStep, const DfView *v){
   char **az = 0;
   int n = dfJsonStrings(v->zDependsOn, &az), i;
+  /* depends_on names are relative to the snapshot: "name" in the default
+  ** schema, "schema.name" elsewhere (whatever the view's own schema). */
   for(i=0; i<n; i++){
-    stepNeed(p, iStep, v->zSchema, az[i]);
-    stepTouch(p, iStep, v->zSchema, az[i]);
+    stepNeed(p, iStep, "", az[i]);
+    stepTouch(p, iStep, "", az[i]);
   }
   if( n>0 ) dfJsonFreeStrings(n, az);
 }
@@ -1222,8 +1227,13 @@ static void planViews(Planner *p){
     if( abDrop[i] ) continue;
     for(k=0; k<p->nPair; k++){
       Pair *pp = &p->aPair[k];
+      char *zRef;
+      int bReads;
       if( strcmp(pp->pFrom->zName, pp->pTo->zName)==0 ) continue;
-      if( viewReads(w, pp->pFrom->zName) ){
+      zRef = objDisplay(p, pp->pFrom->zSchema, pp->pFrom->zName);
+      bReads = zRef && viewReads(w, zRef);
+      sqlite3_free(zRef);
+      if( bReads ){
         DfView *v = dfCatalogFindView(ct, w->zSchema, w->zName);
         abDrop[i] = 1;
         azWhyF[i] = planPrintf(p, "it reads table %s, which is renamed to %s:"

@@ -1455,8 +1455,39 @@ static int myRenameColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
 }
 
 /* Is the only difference between the two columns their default? */
-static int onlyDefaultDiffers(const DfChange *pChange){
-  return pChange->zAttribute && strcmp(pChange->zAttribute, "default")==0
+static int isColumnAlter(const DfChange *c){
+  return c->zKind && strcmp(c->zKind, "column")==0 && c->zChange
+      && strcmp(c->zChange, DF_CHANGE_ALTER)==0;
+}
+
+/*
+** The alter changes of pChange's column, in the delta's order: how many
+** (*pn), and whether pChange is the first (the return value). The first
+** change's step makes them all, with one MODIFY of the whole column (no
+** intermediate state, one statement for the journal); the others' steps
+** are empty. *pzAttrs lists the attributes ("type, not_null"; OUT: caller
+** frees).
+*/
+static int firstColumnAlter(const DfTableDelta *pD, const DfChange *pChange,
+                            int *pn, char **pzAttrs){
+  sqlite3_str *s = sqlite3_str_new(0);
+  int k, n = 0, bFirst = 1;
+  for(k=0; k<pD->nChange; k++){
+    const DfChange *c = pD->apChange[k];
+    if( !isColumnAlter(c) || c->pToCol!=pChange->pToCol ) continue;
+    if( n==0 && c!=pChange ) bFirst = 0;
+    sqlite3_str_appendf(s, "%s%s", n ? ", " : "", c->zAttribute ? c->zAttribute : "?");
+    n++;
+  }
+  if( n==0 ) n = 1;             /* a change the delta does not list */
+  *pn = n;
+  *pzAttrs = sqlite3_str_finish(s);
+  return bFirst;
+}
+
+/* Only the default of the column changes (and nothing is generated)? */
+static int onlyDefaultDiffers(const DfChange *pChange, int nAlter){
+  return nAlter==1 && pChange->zAttribute && strcmp(pChange->zAttribute, "default")==0
       && pChange->pFromCol && pChange->pToCol
       && pChange->pFromCol->zGenExpr==0 && pChange->pToCol->zGenExpr==0;
 }
@@ -1486,16 +1517,31 @@ static int myAlterColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
   const DfTable *t = pD->pTo, *f = pD->pFrom;
   const DfColumn *pF = pChange->pFromCol, *pT = pChange->pToCol;
   const char *zAttr = pChange->zAttribute ? pChange->zAttribute : "";
-  sqlite3_str *pFwd = sqlite3_str_new(0), *pBack = sqlite3_str_new(0);
-  int rc = SQLITE_OK;
+  sqlite3_str *pFwd, *pBack;
+  int rc = SQLITE_OK, nAlter = 1;
+  char *zAttrs = 0;
   (void)pzErr;
+  if( !firstColumnAlter(pD, pChange, &nAlter, &zAttrs) ){
+    pOut->zNote = sqlite3_mprintf("made by the step that restates %s (%s)",
+                                  pT->zName, zAttrs ? zAttrs : "");
+    sqlite3_free(zAttrs);
+    return pOut->zNote ? SQLITE_OK : SQLITE_NOMEM;
+  }
+  if( nAlter>1 ){
+    pOut->zNote = sqlite3_mprintf("one MODIFY for every change of %s: %s",
+                                  pT->zName, zAttrs ? zAttrs : "");
+    zAttr = "";                 /* not a comment-only change */
+  }
+  sqlite3_free(zAttrs);
+  pFwd = sqlite3_str_new(0);
+  pBack = sqlite3_str_new(0);
   sqlite3_str_appendall(pFwd, "ALTER TABLE ");
   appendName(pFwd, t->zSchema, t->zName);
   sqlite3_str_appendchar(pFwd, 1, ' ');
   sqlite3_str_appendall(pBack, "ALTER TABLE ");
   appendName(pBack, t->zSchema, t->zName);
   sqlite3_str_appendchar(pBack, 1, ' ');
-  if( onlyDefaultDiffers(pChange) ){
+  if( onlyDefaultDiffers(pChange, nAlter) ){
     appendSetDefault(pFwd, engineOf(pCtx->pTo), pT, pT->zName);
     appendSetDefault(pBack, engineOf(pCtx->pFrom), pF, pT->zName);
     if( isOnline(pCtx) ) sqlite3_str_appendall(pFwd, ", ALGORITHM=INSTANT");
@@ -1516,22 +1562,17 @@ static int myAlterColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
     if( rc==SQLITE_OK ) rc = appendColumnDef(pBack, engineOf(pCtx->pFrom), f, pF, pT->zName, 0, t);
     pOut->zLock = copyLock(f);
     pOut->nRows = f->nRows;
+    sqlite3_free(pOut->zNote);
     pOut->zNote = sqlite3_mprintf("MariaDB cannot change how a column is"
         " generated in place: the column is dropped and added again");
   }else{
-    /* AUTO_INCREMENT comes and goes with its own (identity) step, which
-    ** also adds the key it needs; the other steps keep it as it is. */
-    DfColumn tmpT = *pT, tmpF = *pF;
-    int bIdent = strcmp(zAttr, "identity")==0;
-    if( !bIdent && isAutoinc(pT)!=isAutoinc(pF) ){
-      tmpT.zIdentity = pF->zIdentity;
-      tmpF.zIdentity = pF->zIdentity;
-    }
+    /* The whole column, every change at once; a column that becomes
+    ** AUTO_INCREMENT gets its new key in the same statement. */
     sqlite3_str_appendall(pFwd, "MODIFY COLUMN ");
-    rc = appendColumnDef(pFwd, engineOf(pCtx->pTo), t, &tmpT, 0, 0, f);
+    rc = appendColumnDef(pFwd, engineOf(pCtx->pTo), t, pT, 0, 0, f);
     sqlite3_str_appendall(pBack, "MODIFY COLUMN ");
-    if( rc==SQLITE_OK ) rc = appendColumnDef(pBack, engineOf(pCtx->pFrom), f, &tmpF, pT->zName, 0, t);
-    if( bIdent && becomesAutoinc(pD, pT) ) appendAutoincKeys(pFwd, pBack, pCtx, pD, pT);
+    if( rc==SQLITE_OK ) rc = appendColumnDef(pBack, engineOf(pCtx->pFrom), f, pF, pT->zName, 0, t);
+    if( becomesAutoinc(pD, pT) ) appendAutoincKeys(pFwd, pBack, pCtx, pD, pT);
     if( strcmp(zAttr, "comment")==0 && isOnline(pCtx) ){
       sqlite3_str_appendall(pFwd, ", ALGORITHM=INSTANT");
       pOut->zLock = sqlite3_mprintf("%s", LOCK_INSTANT);

@@ -71,6 +71,9 @@ SQLITE_EXTENSION_INIT3
 #include "dialect.h"
 #include "types.h"
 #include "dfjson.h"
+#include "sqlparse.h"
+
+static char *pgExpr(const char *zExpr);
 
 /* Lock impact texts. */
 #define LOCK_NONE     "none (new object)"
@@ -349,7 +352,9 @@ static int appendColumnDef(sqlite3_str *p, const DfCatalog *pCat, const DfColumn
     appendCollation(p, c->zCollation);
   }
   if( c->zGenExpr ){
-    sqlite3_str_appendf(p, " GENERATED ALWAYS AS (%s) STORED", c->zGenExpr);
+    char *zX = pgExpr(c->zGenExpr);
+    sqlite3_str_appendf(p, " GENERATED ALWAYS AS (%s) STORED", zX ? zX : c->zGenExpr);
+    sqlite3_free(zX);
   }else if( zDef ){
     sqlite3_str_appendf(p, " DEFAULT %s", zDef);
   }
@@ -368,6 +373,52 @@ static int isAction(const char *z){
   return z && z[0] && sqlite3_stricmp(z, "NO ACTION")!=0;
 }
 
+/*
+** A normalised expression as PostgreSQL should receive it. The normal form
+** writes "x = ANY (ARRAY[v])" as "x in (v)", but PostgreSQL parses a
+** one-element IN list as "x = v", which normalises differently: such lists
+** are written back as = ANY / <> ALL, so that the server stores what the
+** snapshot describes. OUT: caller frees.
+*/
+static char *pgExpr(const char *zExpr){
+  sqlite3_str *s = sqlite3_str_new(0);
+  const char *z = zExpr ? zExpr : "";
+  int i = 0;
+  while( z[i] ){
+    int eType, n = dfSqlToken(&z[i], &eType);
+    if( n<=0 ) break;
+    if( eType==DF_TK_ID && ((n==2 && sqlite3_strnicmp(&z[i], "in", 2)==0)
+                         || (n==3 && sqlite3_strnicmp(&z[i], "not", 3)==0)) ){
+      int bNot = n==3, j = i + n, e, m, iVal, nVal;
+      if( bNot ){
+        j += dfSqlSkipSpace(&z[j]);
+        m = dfSqlToken(&z[j], &e);
+        if( !(e==DF_TK_ID && m==2 && sqlite3_strnicmp(&z[j], "in", 2)==0) ) goto copy;
+        j += m;
+      }
+      j += dfSqlSkipSpace(&z[j]);
+      if( z[j]!='(' ) goto copy;
+      j++;
+      j += dfSqlSkipSpace(&z[j]);
+      iVal = j;
+      if( z[j]=='-' ){ j++; }
+      m = dfSqlToken(&z[j], &e);
+      if( m<=0 || !(e==DF_TK_STRING || e==DF_TK_NUMBER) ) goto copy;
+      j += m;
+      nVal = j - iVal;
+      j += dfSqlSkipSpace(&z[j]);
+      if( z[j]!=')' ) goto copy;
+      sqlite3_str_appendf(s, "%s (ARRAY[%.*s])", bNot ? "<> ALL" : "= ANY", nVal, &z[iVal]);
+      i = j + 1;
+      continue;
+    }
+  copy:
+    sqlite3_str_append(s, &z[i], n);
+    i += n;
+  }
+  return sqlite3_str_finish(s);
+}
+
 /* Append the body of a constraint (after "CONSTRAINT name "). */
 static int appendConstraintBody(sqlite3_str *p, const DfCatalog *pCat,
                                 const DfTable *t, const DfConstraint *k,
@@ -378,7 +429,9 @@ static int appendConstraintBody(sqlite3_str *p, const DfCatalog *pCat,
     appendIdList(p, k->zColumns);
     sqlite3_str_appendall(p, ")");
   }else if( sqlite3_stricmp(zKind, "check")==0 ){
-    sqlite3_str_appendf(p, "CHECK (%s)", k->zExpr ? k->zExpr : "true");
+    char *zX = pgExpr(k->zExpr ? k->zExpr : "true");
+    sqlite3_str_appendf(p, "CHECK (%s)", zX ? zX : "true");
+    sqlite3_free(zX);
   }else if( sqlite3_stricmp(zKind, "exclude")==0 ){
     if( k->zExpr==0 || sqlite3_strnicmp(k->zExpr, "EXCLUDE", 7)!=0 ){
       *pzErr = sqlite3_mprintf("migration_plan: exclusion constraint '%s' of table"
@@ -498,7 +551,11 @@ static void appendCreateIndex(sqlite3_str *p, const DfTable *t, const DfIndex *x
   }
   if( zNnd ) sqlite3_str_appendall(p, " NULLS NOT DISTINCT");
   if( zWith && zWith[0] ) sqlite3_str_appendf(p, " WITH (%s)", zWith);
-  if( x->zPredicate && x->zPredicate[0] ) sqlite3_str_appendf(p, " WHERE %s", x->zPredicate);
+  if( x->zPredicate && x->zPredicate[0] ){
+    char *zX = pgExpr(x->zPredicate);
+    sqlite3_str_appendf(p, " WHERE %s", zX ? zX : x->zPredicate);
+    sqlite3_free(zX);
+  }
   sqlite3_str_appendall(p, ";\n");
   if( x->zComment ){
     sqlite3_str_appendall(p, "COMMENT ON INDEX ");
@@ -673,8 +730,7 @@ static int pgDropTable(const DfDialectCtx *pCtx, const DfTable *pFrom,
   pOut->bDestructive = 1;
   if( bSoft ){
     char *zQ = dfQuarantineName(pCtx, pFrom->zName, 0);
-    sqlite3_str *pUndo = sqlite3_str_new(0);   /* renames back, reversed below */
-    if( zQ==0 ){ sqlite3_free(sqlite3_str_finish(pUndo)); return abandon(pFwd, pBack, SQLITE_NOMEM); }
+    if( zQ==0 ) return abandon(pFwd, pBack, SQLITE_NOMEM);
     appendAlterTable(pFwd, pFrom);
     sqlite3_str_appendall(pFwd, "RENAME TO ");
     appendId(pFwd, zQ);
@@ -740,7 +796,6 @@ static int pgDropTable(const DfDialectCtx *pCtx, const DfTable *pFrom,
     sqlite3_str_appendall(pBack, " RENAME TO ");
     appendId(pBack, pFrom->zName);
     sqlite3_str_appendall(pBack, ";\n");
-    sqlite3_free(sqlite3_str_finish(pUndo));
     pOut->zNote = sqlite3_mprintf("soft drop: the table is renamed to %s (its"
         " indexes, constraints and sequences renamed out of the way) and the"
         " rollback renames everything back", zQ);

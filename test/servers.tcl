@@ -263,27 +263,54 @@ proc mongo_url {name} {
   return "$hostpart/[::dfsrv::urlencode $name]$query"
 }
 
+# One request to the client co-process (tool-scripts/mongo-test-server
+# repl, pymongo), started on first use: a Python start per call would cost
+# seconds.  Returns the output; a failure is a Tcl error carrying it.
+proc ::dfsrv::mongo_request {fields} {
+  variable mongo_chan
+  variable mongo_chan_url
+  if {[info exists mongo_chan] && $mongo_chan_url ne $::env(DATAFLOW_TEST_MONGO_URL)} {
+    catch {close $mongo_chan}
+    unset mongo_chan
+  }
+  if {![info exists mongo_chan]} {
+    set script [file join $::dfsrv::repo tool-scripts mongo-test-server]
+    set mongo_chan [open |[list $script repl $::env(DATAFLOW_TEST_MONGO_URL) 2>@1] r+]
+    set mongo_chan_url $::env(DATAFLOW_TEST_MONGO_URL)
+    fconfigure $mongo_chan -buffering line -encoding utf-8 -translation lf
+  }
+  # one line per request: JSON may hold newlines only as whitespace
+  set line [join [lmap f $fields {string map {"\n" " " "\t" " " "\r" " "} $f}] "\t"]
+  puts $mongo_chan $line
+  set out {}
+  while {[gets $mongo_chan l] >= 0} {
+    if {[regexp "^\x01 (\\d+)\$" $l -> rc]} {
+      set text [join $out \n]
+      if {$rc} { error $text }
+      return $text
+    }
+    lappend out $l
+  }
+  catch {close $mongo_chan}
+  unset mongo_chan
+  error "mongo client ended: [join $out \n]"
+}
+
 # Runs MongoDB commands (extended JSON, one per argument) on database DB with
 # pymongo; returns the replies, one relaxed-JSON line each (cursor replies:
 # the first batch).  A command error is a Tcl error "error CODE: message".
 proc mongo_cmd {db args} {
-  set script [file join $::dfsrv::repo tool-scripts mongo-test-server]
-  set rc [catch {exec $script cmd $::env(DATAFLOW_TEST_MONGO_URL) $db {*}$args 2>@1} out]
-  regsub {\nchild process exited abnormally$} $out {} out
-  if {$rc} { error $out }
-  return $out
+  set out {}
+  foreach c $args { lappend out [::dfsrv::mongo_request [list cmd $db $c]] }
+  join $out \n
 }
 
 # The documents of collection COLL in DB (FILTER: extended JSON), sorted by
 # _id, one relaxed-JSON line each with the keys sorted.
 proc mongo_docs {db coll {filter ""}} {
-  set script [file join $::dfsrv::repo tool-scripts mongo-test-server]
-  set cmd [list $script docs $::env(DATAFLOW_TEST_MONGO_URL) $db $coll]
-  if {$filter ne ""} { lappend cmd $filter }
-  set rc [catch {exec {*}$cmd 2>@1} out]
-  regsub {\nchild process exited abnormally$} $out {} out
-  if {$rc} { error $out }
-  return $out
+  set req [list docs $db $coll]
+  if {$filter ne ""} { lappend req $filter }
+  ::dfsrv::mongo_request $req
 }
 
 # Drops database NAME (it must start with the file's testprefix); returns its URL.

@@ -1341,7 +1341,10 @@ struct CheckColl {
 };
 
 typedef struct Check Check;
-struct Check { int n; CheckColl *a; };
+struct Check {
+  int n;                  /* collections the plan touches */
+  CheckColl *a;
+};
 
 static CheckColl *checkColl(Check *c, const char *zName){
   int i;

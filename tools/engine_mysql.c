@@ -333,8 +333,11 @@ static int myConnect(const char *zUrl, DfConn **ppConn, char **pzErr){
   mysql_options(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   if( mysql_real_connect(db, u.zHost, u.zUser, u.zPass, u.zDb, u.iPort,
                          u.zSocket, CLIENT_MULTI_STATEMENTS)==0 ){
+    /* The client's message never repeats the password; scrubbed anyway. */
+    char *zMsg = dfUrlScrub(mysql_error(db), zUrl);
     *pzErr = xasprintf("cannot connect to MySQL/MariaDB at %s: %s", zSafe,
-                       mysql_error(db));
+                       zMsg ? zMsg : "?");
+    free(zMsg);
     mysql_close(db);
     urlClear(&u);
     free(zSafe);

@@ -79,7 +79,11 @@
 */
 
 typedef struct Buf Buf;
-struct Buf { char *z; size_t n, nAlloc; };
+struct Buf {
+  char *z;                /* text, NUL-terminated (malloc'd; caller frees) */
+  size_t n;               /* bytes used */
+  size_t nAlloc;          /* bytes allocated */
+};
 
 static void bufAdd(Buf *b, const char *z, size_t n){
   if( b->n + n + 1 > b->nAlloc ){
@@ -111,7 +115,10 @@ static void bufJsonString(Buf *b, const char *z, size_t n){
 static void jsonValue(Buf *b, const bson_iter_t *pIt, int bSort);
 
 typedef struct KeyIt KeyIt;
-struct KeyIt { const char *zKey; bson_iter_t it; };
+struct KeyIt {
+  const char *zKey;       /* member name */
+  bson_iter_t it;         /* iterator on its value */
+};
 
 static int keyCmp(const void *a, const void *b){
   return strcmp(((const KeyIt*)a)->zKey, ((const KeyIt*)b)->zKey);
@@ -267,7 +274,10 @@ char *mongoJsonValue(const bson_iter_t *pIter, int bSort){
 
 /* One BSON type seen at a path, with its count. */
 typedef struct TypeCount TypeCount;
-struct TypeCount { const char *zType; long long n; };
+struct TypeCount {
+  const char *zType;      /* $type alias (static) */
+  long long n;            /* values seen */
+};
 
 /* One field path of one collection. */
 typedef struct MCol MCol;

@@ -10,8 +10,8 @@
 **
 ** HOW IT WORKS
 **
-** Nine queries, one per kind of object, whatever the number of tables
-** (pg_dump's way): relations (pg_class: tables, partitioned tables, views,
+** Eight queries, one per kind of object, whatever the number of tables
+** (pg_dump's way), in one REPEATABLE READ transaction: relations (pg_class: tables, partitioned tables, views,
 ** materialized views, with reloptions, partition keys and bounds, parents,
 ** comments), columns (pg_attribute + pg_attrdef + pg_type + pg_collation),
 ** constraints (pg_constraint with pg_get_constraintdef, key columns
@@ -276,10 +276,46 @@ static char *joinNames(int n, char **az){
   return xstrdup(zBuf);
 }
 
-/* Did PostgreSQL generate constraint name zName of kind cKind on table
-** zTable with key columns zColsJson? */
+static int constraintNameChosen(const char*, const char*, char, const char*);
+
+/* Does zName start with "<table>_" (or with the start of a long table
+** name that makeObjectName truncated)? */
+static int hasTablePrefix(const char *zName, const char *zTable){
+  size_t n = strlen(zTable);
+  if( strncmp(zName, zTable, n)==0 && zName[n]=='_' ) return 1;
+  return strlen(zName)>=PG_NAMEDATALEN-4 && n>16 && strncmp(zName, zTable, 16)==0;
+}
+
+/* Does zName end in "_<label>", optionally numbered ("_key", "_key1")? */
+static int hasLabelSuffix(const char *zName, const char *zLabel){
+  size_t n = strlen(zName), k = strlen(zLabel);
+  while( n>0 && zName[n-1]>='0' && zName[n-1]<='9' ) n--;
+  return n>k && zName[n-k-1]=='_' && strncmp(zName + n - k, zLabel, k)==0;
+}
+
+/*
+** Did PostgreSQL generate constraint name zName of kind cKind on table
+** zTable with key columns zColsJson? Its own choice (makeObjectName), or
+** any name in that style ("<table>_..._<label>[N]"): a constraint keeps
+** its name when its columns are renamed, and an explicit "users_email_key"
+** means what the generated one means.
+*/
 static int constraintNameGenerated(const char *zName, const char *zTable,
                                    char cKind, const char *zColsJson){
+  static const struct { char c; const char *zLabel; } aSuffix[] = {
+    { 'p', "pkey" }, { 'u', "key" }, { 'f', "fkey" }, { 'c', "check" }, { 'x', "excl" }
+  };
+  size_t i;
+  for(i=0; i<sizeof(aSuffix)/sizeof(aSuffix[0]); i++){
+    if( aSuffix[i].c==cKind && hasLabelSuffix(zName, aSuffix[i].zLabel)
+     && hasTablePrefix(zName, zTable) ) return 1;
+  }
+  return constraintNameChosen(zName, zTable, cKind, zColsJson);
+}
+
+/* Is zName exactly the name PostgreSQL chooses for such a constraint? */
+static int constraintNameChosen(const char *zName, const char *zTable,
+                                char cKind, const char *zColsJson){
   char **az = 0;
   int n = dfJsonStrings(zColsJson, &az), b = 0;
   char *zCols = n>0 ? joinNames(n, az) : xstrdup("");
@@ -454,8 +490,8 @@ static void mirColumns(Mir *m){
     " pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),"
     " %s, %s,"                                         /* 7 identity, 8 generated */
     " CASE WHEN a.attcollation <> 0 AND a.attcollation <> bt.typcollation"
-    "  THEN CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname"
-    "   ELSE cn.nspname || '.' || co.collname END END," /* 9 collation */
+    "  THEN CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname::text"
+    "   ELSE cn.nspname::text || '.' || co.collname::text END END," /* 9 collation */
     " d.description,"                                  /* 10 */
     " bt.typtype, t.typcategory, btn.nspname, bt.typname," /* 11-14 */
     " CASE WHEN bt.typtype = 'd'"
@@ -656,12 +692,12 @@ static void mirIndexes(Mir *m){
     " %s,"                                             /* 5 key columns */
     " (SELECT json_agg(json_build_array(k.a,"
     "    CASE WHEN k.a = 0 THEN pg_catalog.pg_get_indexdef(x.indexrelid, k.i::int, false)"
-    "    ELSE att.attname END,"
+    "    ELSE att.attname::text END,"
     "    coalesce(k.o, 0),"
     "    CASE WHEN k.coll IS NOT NULL AND k.coll <> 0"
     "      AND k.coll <> CASE WHEN k.a = 0 THEN 100 ELSE att.attcollation END"
-    "     THEN kc.collname END,"
-    "    CASE WHEN NOT opc.opcdefault THEN opc.opcname END) ORDER BY k.i)"
+    "     THEN kc.collname::text END,"
+    "    CASE WHEN NOT opc.opcdefault THEN opc.opcname::text END) ORDER BY k.i)"
     "   FROM unnest(x.indkey::int2[], x.indoption::int2[], x.indcollation::oid[],"
     "     x.indclass::oid[]) WITH ORDINALITY AS k(a, o, coll, cls, i)"
     "   LEFT JOIN pg_catalog.pg_attribute att ON att.attrelid = x.indrelid"
@@ -783,7 +819,8 @@ static void mirIndexes(Mir *m){
     bindText(p, 8, zPred);
     bindText(p, 9, nOpt ? zOpt : 0);
     bindText(p, 10, val(r, i, 10));
-    sqlite3_bind_int(p, 11, isChosenName(zName, zTab, zJoined, "idx"));
+    sqlite3_bind_int(p, 11, (hasLabelSuffix(zName, "idx") && hasTablePrefix(zName, zTab))
+                            || isChosenName(zName, zTab, zJoined, "idx"));
     mirStep(m, p);
     for(k=0; k<nKeyName; k++) free(azKeyName[k]);
     free(azKeyName);
@@ -899,8 +936,8 @@ static void mirViewDeps(Mir *m){
   char *zFilter = schemaFilter(m, "vn");
   char *zSql = xasprintf(
     "SELECT DISTINCT vn.nspname, v.relname, rn.nspname, r.relname,"
-    " (CASE WHEN rn.nspname = vn.nspname THEN r.relname"
-    "  ELSE rn.nspname || '.' || r.relname END) COLLATE \"C\" AS k"
+    " (CASE WHEN rn.nspname = $D THEN r.relname::text"
+    "  ELSE rn.nspname::text || '.' || r.relname::text END) COLLATE \"C\" AS k"
     " FROM pg_catalog.pg_class v"
     " JOIN pg_catalog.pg_namespace vn ON vn.oid = v.relnamespace"
     " JOIN pg_catalog.pg_rewrite rw ON rw.ev_class = v.oid"
@@ -910,7 +947,21 @@ static void mirViewDeps(Mir *m){
     " JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace"
     " WHERE v.relkind IN ('v', 'm') AND r.relkind IN ('r', 'p', 'v', 'm', 'f') AND %s"
     " ORDER BY 1, 2, k", zFilter);
-  PGresult *r = mirQuery(m, zSql);
+  PGresult *r;
+  /* Names relative to the snapshot: bare in the default schema. */
+  {
+    char *zLit = PQescapeLiteral(m->pg, m->zDefault, strlen(m->zDefault));
+    char *zNew = xstrdup(zSql), *zHit = strstr(zNew, "$D");
+    if( zHit && zLit ){
+      char *z2 = xasprintf("%.*s%s%s", (int)(zHit - zNew), zNew, zLit, zHit + 2);
+      free(zNew);
+      zNew = z2;
+    }
+    if( zLit ) PQfreemem(zLit);
+    free(zSql);
+    zSql = zNew;
+  }
+  r = mirQuery(m, zSql);
   sqlite3_stmt *p = mirPrepare(m,
     "UPDATE main.views SET depends_on = ?3 WHERE schema = ?1 AND name = ?2");
   int i = 0;
@@ -925,8 +976,7 @@ static void mirViewDeps(Mir *m){
     while( j<PQntuples(r) && strcmp(val(r, j, 0), val(r, i, 0))==0
         && strcmp(val(r, j, 1), val(r, i, 1))==0 ){
       if( !dfIsOwnObject(val(r, j, 3)) ){
-        char *zRef = strcmp(val(r, j, 2), val(r, j, 0))==0
-                   ? xstrdup(val(r, j, 3)) : xasprintf("%s.%s", val(r, j, 2), val(r, j, 3));
+        char *zRef = refName(m, val(r, j, 2), val(r, j, 3));
         if( n++ ) sqlite3_str_appendchar(s, 1, ',');
         dfJsonAppendString(s, zRef);
         free(zRef);
