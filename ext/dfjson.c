@@ -1,5 +1,6 @@
 /*
-** dfjson.c — a very small JSON reader (see dfjson.h).
+** dfjson.c — JSON values as C trees, read by SQLite's own JSON parser
+** (see dfjson.h).
 **
 ** Usage (from C):
 **
@@ -13,28 +14,34 @@
 **
 ** HOW IT WORKS
 **
-** A recursive-descent parser over the text, building a tree of DfJson
-** nodes whose children are kept in growable arrays. The catalog's JSON is
-** written by DataFlow and small; option strings are typed by people, so
-** errors say where the text went wrong. Nesting is limited to 64 levels so
-** that hostile input cannot exhaust the stack. \uXXXX escapes (with
-** surrogate pairs) are decoded to UTF-8.
+** The text is handed to json_tree() on a private in-memory connection,
+** opened on first use and kept for the life of the process (one prepared
+** statement, serialised by a static mutex: the diff and planner call this
+** many times per catalog and a connection per call would cost more than
+** the parse). json_tree() walks the value depth first, each row naming its
+** parent, so a stack of the open arrays and objects is enough to rebuild
+** the tree in one pass: a row's parent is always on the stack, and a
+** container's child array only grows while that container is on top, so
+** the pointers kept on the stack never move.
+**
+** Strings come back unescaped. Numbers come back as SQL values and are
+** written back as text: integers exactly, reals in the shortest form that
+** reads back to the same double ("1.5", "0.1", "1.0"), so "1.50" becomes
+** "1.5". SQLite reports malformed JSON without a position; callers say
+** "not valid JSON" and quote the text.
 */
 #include "sqlite3ext.h"
 SQLITE_EXTENSION_INIT3
 
+#include <stdlib.h>
 #include <string.h>
 #include "dfjson.h"
 
-#define DF_JSON_MAX_DEPTH 64
+/* Deeper than any JSON DataFlow writes or a person types into an option. */
+#define DF_JSON_MAX_DEPTH 256
 
-typedef struct JsonParse JsonParse;
-struct JsonParse {
-  const char *z;          /* text being parsed */
-  int i;                  /* current offset */
-  int rc;                 /* SQLITE_OK, SQLITE_ERROR (syntax), SQLITE_NOMEM */
-  int iErr;               /* offset of the first syntax error */
-};
+static sqlite3 *jsonDb = 0;          /* private connection, never closed */
+static sqlite3_stmt *jsonStmt = 0;   /* parent, type, atom, key, id */
 
 static void jsonNodeClear(DfJson *p){
   int i;
@@ -56,202 +63,155 @@ void dfJsonFree(DfJson *p){
   }
 }
 
-static void jsonSpace(JsonParse *p){
-  while( p->z[p->i]==' ' || p->z[p->i]=='\t' || p->z[p->i]=='\n'
-      || p->z[p->i]=='\r' ) p->i++;
-}
-
-static void jsonFail(JsonParse *p){
-  if( p->rc==SQLITE_OK ){
-    p->rc = SQLITE_ERROR;
-    p->iErr = p->i;
-  }
-}
-
-static int hexVal(char c){
-  if( c>='0' && c<='9' ) return c - '0';
-  if( c>='a' && c<='f' ) return c - 'a' + 10;
-  if( c>='A' && c<='F' ) return c - 'A' + 10;
-  return -1;
-}
-
-/* Read 4 hex digits at z; -1 when they are not. */
-static int hex4(const char *z){
-  int i, v = 0;
-  for(i=0; i<4; i++){
-    int h = hexVal(z[i]);
-    if( h<0 ) return -1;
-    v = v*16 + h;
-  }
-  return v;
-}
-
-static void appendUtf8(sqlite3_str *s, unsigned int c){
-  char a[4];
-  int n;
-  if( c<0x80 ){ a[0] = (char)c; n = 1; }
-  else if( c<0x800 ){ a[0] = (char)(0xC0|(c>>6)); a[1] = (char)(0x80|(c&0x3F)); n = 2; }
-  else if( c<0x10000 ){
-    a[0] = (char)(0xE0|(c>>12)); a[1] = (char)(0x80|((c>>6)&0x3F));
-    a[2] = (char)(0x80|(c&0x3F)); n = 3;
-  }else{
-    a[0] = (char)(0xF0|(c>>18)); a[1] = (char)(0x80|((c>>12)&0x3F));
-    a[2] = (char)(0x80|((c>>6)&0x3F)); a[3] = (char)(0x80|(c&0x3F)); n = 4;
-  }
-  sqlite3_str_append(s, a, n);
-}
-
-/* Parse a string literal at p->i (which is on the opening quote).
-** Returns the unescaped text (OUT: caller frees) or NULL on error. */
-static char *jsonString(JsonParse *p){
-  sqlite3_str *s = sqlite3_str_new(0);
-  char *zOut;
-  p->i++;
-  while( p->rc==SQLITE_OK ){
-    char c = p->z[p->i];
-    if( c=='"' ){ p->i++; break; }
-    if( c==0 || (unsigned char)c<0x20 ){ jsonFail(p); break; }
-    if( c!='\\' ){
-      int j = p->i;
-      while( p->z[j] && p->z[j]!='"' && p->z[j]!='\\'
-          && (unsigned char)p->z[j]>=0x20 ) j++;
-      sqlite3_str_append(s, p->z + p->i, j - p->i);
-      p->i = j;
-      continue;
+/* Prepare the statement on first use. Called with the mutex held. */
+static int jsonPrepare(void){
+  int rc;
+  if( jsonStmt ) return SQLITE_OK;
+  if( jsonDb==0 ){
+    rc = sqlite3_open_v2(":memory:", &jsonDb,
+                         SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE, 0);
+    if( rc!=SQLITE_OK ){
+      sqlite3_close(jsonDb);
+      jsonDb = 0;
+      return rc;
     }
-    c = p->z[p->i+1];
-    p->i += 2;
-    switch( c ){
-      case '"': case '\\': case '/': sqlite3_str_appendchar(s, 1, c); break;
-      case 'b': sqlite3_str_appendchar(s, 1, '\b'); break;
-      case 'f': sqlite3_str_appendchar(s, 1, '\f'); break;
-      case 'n': sqlite3_str_appendchar(s, 1, '\n'); break;
-      case 'r': sqlite3_str_appendchar(s, 1, '\r'); break;
-      case 't': sqlite3_str_appendchar(s, 1, '\t'); break;
-      case 'u': {
-        int v = hex4(p->z + p->i);
-        if( v<0 ){ jsonFail(p); break; }
-        p->i += 4;
-        if( v>=0xD800 && v<0xDC00 && p->z[p->i]=='\\' && p->z[p->i+1]=='u' ){
-          int w = hex4(p->z + p->i + 2);
-          if( w>=0xDC00 && w<0xE000 ){
-            p->i += 6;
-            v = 0x10000 + ((v - 0xD800)<<10) + (w - 0xDC00);
-          }
-        }
-        appendUtf8(s, (unsigned int)v);
-        break;
+  }
+  return sqlite3_prepare_v2(jsonDb,
+      "SELECT parent, type, atom, key, id FROM json_tree(?1)", -1, &jsonStmt, 0);
+}
+
+/* The text of a number (an SQL integer or real), or NULL on OOM. */
+static char *jsonNumberText(sqlite3_stmt *p, int iCol){
+  double r;
+  char *z;
+  if( sqlite3_column_type(p, iCol)==SQLITE_INTEGER ){
+    return sqlite3_mprintf("%lld", sqlite3_column_int64(p, iCol));
+  }
+  r = sqlite3_column_double(p, iCol);
+  z = sqlite3_mprintf("%!.15g", r);
+  if( z && strtod(z, 0)!=r ){
+    sqlite3_free(z);
+    z = sqlite3_mprintf("%!.17g", r);
+  }
+  return z;
+}
+
+/*
+** Append a child to container pParent (zKey: its key when pParent is an
+** object, taken over). Returns the new node, or NULL on OOM.
+*/
+static DfJson *jsonAddChild(DfJson *pParent, char *zKey){
+  int n = pParent->nChild;
+  DfJson *a;
+  /* grow to the next power of two: amortised linear */
+  if( (n & (n-1))==0 ){
+    int nAlloc = n ? n*2 : 1;
+    a = sqlite3_realloc64(pParent->aChild, sizeof(DfJson)*nAlloc);
+    if( a==0 ){ sqlite3_free(zKey); return 0; }
+    pParent->aChild = a;
+    if( pParent->eType==DF_JSON_OBJECT ){
+      char **az = sqlite3_realloc64(pParent->azKey, sizeof(char*)*nAlloc);
+      if( az==0 ){ sqlite3_free(zKey); return 0; }
+      pParent->azKey = az;
+    }
+  }
+  memset(&pParent->aChild[n], 0, sizeof(DfJson));
+  if( pParent->eType==DF_JSON_OBJECT ) pParent->azKey[n] = zKey;
+  pParent->nChild = n+1;
+  return &pParent->aChild[n];
+}
+
+/* Set node p from the current row: type and, for scalars, text. */
+static int jsonSetNode(DfJson *p, sqlite3_stmt *pStmt){
+  const char *zType = (const char*)sqlite3_column_text(pStmt, 1);
+  if( zType==0 ) return SQLITE_NOMEM;
+  switch( zType[0] ){
+    case 'n': p->eType = DF_JSON_NULL; break;
+    case 't':
+      if( zType[1]=='r' ){
+        p->eType = DF_JSON_TRUE;
+      }else{
+        p->eType = DF_JSON_STRING;
+        p->zText = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 2));
+        if( p->zText==0 ) return SQLITE_NOMEM;
       }
-      default:
-        p->i -= 1;
-        jsonFail(p);
-        break;
-    }
+      break;
+    case 'f': p->eType = DF_JSON_FALSE; break;
+    case 'i': case 'r':
+      p->eType = DF_JSON_NUMBER;
+      p->zText = jsonNumberText(pStmt, 2);
+      if( p->zText==0 ) return SQLITE_NOMEM;
+      break;
+    case 'a': p->eType = DF_JSON_ARRAY; break;
+    default:  p->eType = DF_JSON_OBJECT; break;
   }
-  if( sqlite3_str_errcode(s) && p->rc==SQLITE_OK ) p->rc = SQLITE_NOMEM;
-  zOut = sqlite3_str_finish(s);
-  if( p->rc!=SQLITE_OK ){
-    sqlite3_free(zOut);
-    return 0;
-  }
-  if( zOut==0 ){
-    zOut = sqlite3_malloc(1);
-    if( zOut ) zOut[0] = 0; else p->rc = SQLITE_NOMEM;
-  }
-  return zOut;
+  return SQLITE_OK;
 }
 
-/* Append an empty node to pParent's children; NULL on OOM. */
-static DfJson *jsonChild(JsonParse *p, DfJson *pParent, char *zKey){
-  DfJson *aNew = sqlite3_realloc64(pParent->aChild,
-                                   sizeof(DfJson)*(pParent->nChild+1));
-  if( aNew==0 ){ p->rc = SQLITE_NOMEM; sqlite3_free(zKey); return 0; }
-  pParent->aChild = aNew;
-  if( pParent->eType==DF_JSON_OBJECT ){
-    char **azNew = sqlite3_realloc64(pParent->azKey,
-                                     sizeof(char*)*(pParent->nChild+1));
-    if( azNew==0 ){ p->rc = SQLITE_NOMEM; sqlite3_free(zKey); return 0; }
-    pParent->azKey = azNew;
-    azNew[pParent->nChild] = zKey;
-  }
-  memset(&aNew[pParent->nChild], 0, sizeof(DfJson));
-  return &aNew[pParent->nChild++];
-}
-
-static void jsonValue(JsonParse *p, DfJson *pOut, int iDepth){
-  char c;
-  jsonSpace(p);
-  c = p->z[p->i];
-  if( iDepth>DF_JSON_MAX_DEPTH ){ jsonFail(p); return; }
-  if( c=='{' || c=='[' ){
-    char cEnd = (c=='{') ? '}' : ']';
-    pOut->eType = (c=='{') ? DF_JSON_OBJECT : DF_JSON_ARRAY;
-    p->i++;
-    jsonSpace(p);
-    if( p->z[p->i]==cEnd ){ p->i++; return; }
-    while( p->rc==SQLITE_OK ){
+/* Build the tree from the rows of jsonStmt. Called with the mutex held. */
+static int jsonBuild(DfJson *pRoot){
+  DfJson *aStack[DF_JSON_MAX_DEPTH];   /* open containers, root first */
+  sqlite3_int64 aId[DF_JSON_MAX_DEPTH];/* their json_tree ids */
+  int nStack = 0;
+  int rc = SQLITE_OK;
+  int bRoot = 1;
+  while( rc==SQLITE_OK && sqlite3_step(jsonStmt)==SQLITE_ROW ){
+    DfJson *p;
+    if( bRoot ){
+      p = pRoot;
+      bRoot = 0;
+    }else{
+      sqlite3_int64 iParent = sqlite3_column_int64(jsonStmt, 0);
       char *zKey = 0;
-      DfJson *pChild;
-      jsonSpace(p);
-      if( pOut->eType==DF_JSON_OBJECT ){
-        if( p->z[p->i]!='"' ){ jsonFail(p); return; }
-        zKey = jsonString(p);
-        if( zKey==0 ) return;
-        jsonSpace(p);
-        if( p->z[p->i]!=':' ){ sqlite3_free(zKey); jsonFail(p); return; }
-        p->i++;
+      while( nStack>0 && aId[nStack-1]!=iParent ) nStack--;
+      if( nStack==0 ){ rc = SQLITE_CORRUPT; break; }
+      if( aStack[nStack-1]->eType==DF_JSON_OBJECT ){
+        zKey = sqlite3_mprintf("%s", sqlite3_column_text(jsonStmt, 3));
+        if( zKey==0 ){ rc = SQLITE_NOMEM; break; }
       }
-      pChild = jsonChild(p, pOut, zKey);
-      if( pChild==0 ) return;
-      jsonValue(p, pChild, iDepth+1);
-      jsonSpace(p);
-      if( p->z[p->i]==',' ){ p->i++; continue; }
-      if( p->z[p->i]==cEnd ){ p->i++; return; }
-      jsonFail(p);
+      p = jsonAddChild(aStack[nStack-1], zKey);
+      if( p==0 ){ rc = SQLITE_NOMEM; break; }
     }
-    return;
+    rc = jsonSetNode(p, jsonStmt);
+    if( rc==SQLITE_OK
+     && (p->eType==DF_JSON_ARRAY || p->eType==DF_JSON_OBJECT) ){
+      if( nStack==DF_JSON_MAX_DEPTH ){ rc = SQLITE_TOOBIG; break; }
+      aStack[nStack] = p;
+      aId[nStack] = sqlite3_column_int64(jsonStmt, 4);
+      nStack++;
+    }
   }
-  if( c=='"' ){
-    pOut->eType = DF_JSON_STRING;
-    pOut->zText = jsonString(p);
-    return;
-  }
-  if( strncmp(p->z + p->i, "true", 4)==0 ){ pOut->eType = DF_JSON_TRUE; p->i += 4; return; }
-  if( strncmp(p->z + p->i, "false", 5)==0 ){ pOut->eType = DF_JSON_FALSE; p->i += 5; return; }
-  if( strncmp(p->z + p->i, "null", 4)==0 ){ pOut->eType = DF_JSON_NULL; p->i += 4; return; }
-  if( c=='-' || (c>='0' && c<='9') ){
-    int j = p->i + 1;
-    while( (p->z[j]>='0' && p->z[j]<='9') || p->z[j]=='.' || p->z[j]=='e'
-        || p->z[j]=='E' || p->z[j]=='+' || p->z[j]=='-' ) j++;
-    pOut->eType = DF_JSON_NUMBER;
-    pOut->zText = sqlite3_mprintf("%.*s", j - p->i, p->z + p->i);
-    if( pOut->zText==0 ) p->rc = SQLITE_NOMEM;
-    p->i = j;
-    return;
-  }
-  jsonFail(p);
+  if( rc==SQLITE_OK ) rc = sqlite3_reset(jsonStmt);
+  else sqlite3_reset(jsonStmt);
+  return rc;
 }
 
 DfJson *dfJsonParse(const char *zText, char **pzErr){
-  JsonParse x;
+  sqlite3_mutex *pMutex = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
   DfJson *pRoot;
-  memset(&x, 0, sizeof(x));
-  x.z = zText ? zText : "";
+  int rc;
+  if( pzErr ) *pzErr = 0;
   pRoot = sqlite3_malloc64(sizeof(DfJson));
   if( pRoot==0 ){
     if( pzErr ) *pzErr = sqlite3_mprintf("out of memory");
     return 0;
   }
   memset(pRoot, 0, sizeof(*pRoot));
-  jsonValue(&x, pRoot, 0);
-  jsonSpace(&x);
-  if( x.rc==SQLITE_OK && x.z[x.i]!=0 ) jsonFail(&x);
-  if( x.rc!=SQLITE_OK ){
-    if( pzErr ){
-      *pzErr = (x.rc==SQLITE_NOMEM) ? sqlite3_mprintf("out of memory")
-                 : sqlite3_mprintf("bad JSON at offset %d", x.iErr);
-    }
+  sqlite3_mutex_enter(pMutex);
+  rc = jsonPrepare();
+  if( rc==SQLITE_OK ){
+    sqlite3_bind_text(jsonStmt, 1, zText ? zText : "", -1, SQLITE_STATIC);
+    rc = jsonBuild(pRoot);
+    sqlite3_bind_null(jsonStmt, 1);
+  }
+  sqlite3_mutex_leave(pMutex);
+  if( rc!=SQLITE_OK ){
     dfJsonFree(pRoot);
+    if( pzErr ){
+      *pzErr = sqlite3_mprintf("%s",
+          rc==SQLITE_NOMEM ? "out of memory"
+          : rc==SQLITE_TOOBIG ? "JSON nested too deeply" : "not valid JSON");
+    }
     return 0;
   }
   return pRoot;

@@ -1,9 +1,11 @@
 /*
-** dfjson.h — a very small JSON reader for the catalog's JSON columns
-** (column lists, index keys, enum labels) and for option strings.
+** dfjson.h — JSON values as C trees, parsed by SQLite's json_tree(), for
+** the catalog's JSON columns (column lists, index keys, enum labels) and
+** for option strings.
 **
 ** dfJsonParse() builds a tree; the whole tree is freed by dfJsonFree().
-** Strings are unescaped UTF-8; numbers keep their source text.
+** Strings are unescaped UTF-8; numbers are written back from their value
+** (integers exactly, reals in the shortest text that reads back the same).
 */
 #ifndef DF_JSON_H
 #define DF_JSON_H
@@ -30,7 +32,8 @@ struct DfJson {
 /*
 ** Parse zText (NUL-terminated) as one JSON value. Returns the tree (OUT:
 ** caller frees with dfJsonFree) or NULL with *pzErr set (OUT: caller frees
-** with sqlite3_free) to a message like "bad JSON at offset 7".
+** with sqlite3_free) to "not valid JSON" (or "out of memory", "JSON
+** nested too deeply").
 */
 DfJson *dfJsonParse(const char *zText, char **pzErr);
 void dfJsonFree(DfJson *p);
