@@ -193,12 +193,29 @@ proc mysql_url {name} {
   return "[string trimright $::env(DATAFLOW_TEST_MYSQL_URL) /]/[::dfsrv::urlencode $name]"
 }
 
+# The psql binary itself: Debian's /usr/bin/psql is a Perl wrapper that
+# costs ~70 ms per start, and tests start psql hundreds of times.
+proc ::dfsrv::psql {} {
+  variable psql_bin
+  if {![info exists psql_bin]} {
+    set psql_bin psql
+    foreach d [list [expr {[info exists ::env(PG_BIN)] ? $::env(PG_BIN) : ""}] \
+                 /usr/lib/postgresql/15/bin] {
+      if {$d ne "" && [file executable [file join $d psql]]} {
+        set psql_bin [file join $d psql]
+        break
+      }
+    }
+  }
+  return $psql_bin
+}
+
 # Runs SQL (any number of statements, each on its own as psql sends them)
 # in database DB ("" = postgres) over the URL; returns psql's unaligned,
 # tuples-only output.  An SQL error is a Tcl error carrying psql's message.
 proc pg_exec {db sql} {
   if {$db eq ""} { set db postgres }
-  set rc [catch {exec psql -X -q -A -t -v ON_ERROR_STOP=1 -d [pg_url $db] \
+  set rc [catch {exec [::dfsrv::psql] -X -q -A -t -v ON_ERROR_STOP=1 -d [pg_url $db] \
                      -f - << $sql 2>@1} out]
   regsub {\nchild process exited abnormally$} $out {} out
   if {$rc} { error $out }

@@ -71,6 +71,56 @@ static void printSummary(const DfPlanFile *p, FILE *out){
 
 /* ---------------------------------------------------------------- plan */
 
+/* With --target: the engine's checks of the plan against the live data
+** (xPlanCheck: MongoDB counts the documents a validator the plan installs
+** would reject and names some), run now so that the reviewer sees them.
+** The report is printed and kept in plan_meta.data_check, outside the plan
+** checksum: the data may change before apply, which checks again. */
+static void planDataCheck(const char *zTarget, const char *zOut){
+  const DfEngine *pEngine = 0;
+  DfConn *pConn = 0;
+  DfPlanFile *pPlan = 0;
+  sqlite3_stmt *pStmt = 0;
+  sqlite3_str *s;
+  char *zErr = 0, *zMsg = 0, *zSql;
+  int i, rc;
+  if( dfEngineFind(zTarget, &pEngine, &zErr) || pEngine->xPlanCheck==0 ){
+    free(zErr);
+    return;
+  }
+  rc = dfPlanFileOpen(zOut, 1, &pPlan, &zErr);
+  if( rc ) die(rc, "%s", zErr);
+  s = sqlite3_str_new(0);
+  for(i=0; i<pPlan->nStep; i++){
+    const DfPlanStep *st = &pPlan->aStep[i];
+    if( !st->bRefused && st->zSql ) sqlite3_str_appendall(s, st->zSql);
+  }
+  zSql = dfFromSqlite(sqlite3_str_finish(s));
+  if( zSql && zSql[0] ){
+    rc = pEngine->xConnect(zTarget, &pConn, &zErr);
+    if( rc ) die(DF_EXIT_CONNECT, "%s", zErr);
+    pEngine->xPlanCheck(pConn, zSql, strcmp(pPlan->zMode, "auto")==0, &zMsg);
+    pEngine->xDisconnect(pConn);
+  }
+  free(zSql);
+  if( zMsg ){
+    rc = sqlite3_prepare_v2(pPlan->db, "INSERT OR REPLACE INTO plan_meta(key, value)"
+                            " VALUES('data_check', ?1)", -1, &pStmt, 0);
+    if( rc==SQLITE_OK ){
+      sqlite3_bind_text(pStmt, 1, zMsg, -1, SQLITE_STATIC);
+      rc = sqlite3_step(pStmt)==SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(pStmt);
+    if( rc ){
+      die(DF_EXIT_INTERNAL, "cannot record the data check in '%s': %s", zOut,
+          sqlite3_errmsg(pPlan->db));
+    }
+    printf("data check: %s\n", zMsg);
+    free(zMsg);
+  }
+  dfPlanFileClose(pPlan);
+}
+
 int cmdPlan(int argc, char **argv){
   static const struct option aOpt[] = {
     { "from",              required_argument, 0, OPT_FROM },
@@ -191,6 +241,7 @@ int cmdPlan(int argc, char **argv){
            pPlan->nRefused==1 ? " was" : "s were", pPlan->zMode, zOut);
   }
   dfPlanFileClose(pPlan);
+  if( zTarget ) planDataCheck(zTarget, zOut);
   free(zChecksum);
   free(zSafeUrl);
   free(zBaseTmp);
@@ -255,6 +306,18 @@ static void showCompat(const DfPlanFile *p, const DfColours *c){
   if( nRow==0 ) printf("  (nothing to compare)\n");
 }
 
+/* What `plan --target` found in the live data (plan_meta.data_check). */
+static void showDataCheck(const DfPlanFile *p, const DfColours *c){
+  sqlite3_stmt *pStmt = 0;
+  if( sqlite3_prepare_v2(p->db, "SELECT value FROM plan_meta WHERE key='data_check'",
+                         -1, &pStmt, 0)==SQLITE_OK
+   && sqlite3_step(pStmt)==SQLITE_ROW ){
+    printf("\n%sData check when planned:%s %s\n", c->zYellow, c->zReset,
+           (const char*)sqlite3_column_text(pStmt, 0));
+  }
+  sqlite3_finalize(pStmt);
+}
+
 static void showText(const DfPlanFile *p){
   DfColours c;
   int i;
@@ -305,6 +368,7 @@ static void showText(const DfPlanFile *p){
     printf("%s\n", s->bTransactional ? "" : "; not transactional");
   }
   if( strcmp(p->zMode, "existing")==0 ) showCompat(p, &c);
+  showDataCheck(p, &c);
   printf("\n");
   if( p->nApproval==0 ){
     printf("Approvals: none\n");
@@ -350,6 +414,7 @@ static void showJson(const DfPlanFile *p){
     "    'checksum', (SELECT value FROM plan_meta WHERE key='target_checksum')),"
     " 'options', (SELECT json(value) FROM plan_meta WHERE key='options'"
     "             AND json_valid(value)),"
+    " 'data_check', (SELECT value FROM plan_meta WHERE key='data_check'),"
     " 'summary', json_object('steps', ?5, 'destructive', ?6, 'refused', ?7,"
     "                        'approvals', ?8, 'stale_approvals', ?9),"
     " 'steps', (SELECT json_group_array(json_object("

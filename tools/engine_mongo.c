@@ -55,7 +55,8 @@
 ** retried), so an expired lease is stolen by one process only. The step
 ** journal (journal.c) provides the undo of completed steps.
 **
-** xPlanCheck, before apply writes anything: for each collection whose
+** xPlanCheck, before apply writes anything (and when `plan --target`
+** writes a plan, cmd_plan.c, for plan_meta.data_check): for each collection whose
 ** validator the plan replaces, the documents that would fail it once the
 ** plan's backfills and field renames ran are counted ({$nor: [validator]})
 ** and up to three named; in auto mode any such document refuses the apply.

@@ -311,6 +311,8 @@ static char *rollbackJson(DfPlanFile *pPlan){
     jsonKV(s, "operation", st->zOperation, 1);
     jsonKV(s, "object", st->zObject, 1);
     jsonKV(s, "sql", st->zRollback, 1);
+    /* its undo runs outside a transaction too (DROP INDEX CONCURRENTLY) */
+    if( !st->bTransactional ) sqlite3_str_appendall(s, ",\"transactional\":false");
     sqlite3_str_appendchar(s, 1, '}');
   }
   sqlite3_str_appendchar(s, 1, ']');
@@ -794,6 +796,9 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
   double rStart = 0;
   int i, rc, nRun = 0, iStepFailed = 0, bTxn = 0, bJournal = 0, bReleased = 0;
   int bUndoFailed = 0;
+  int bOutside = 0;         /* first step that must run outside a transaction */
+  int bStepTxn = 0;         /* the current step runs in a transaction of its own */
+  int bJournalled;          /* steps journalled one by one, undone on failure */
   char *zErr = 0;
 
   memset(&a, 0, sizeof(a));
@@ -839,23 +844,35 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
     applyClear(&a);
     return DF_EXIT_OK;
   }
+  /* A step that cannot run inside a transaction (PostgreSQL's CREATE INDEX
+  ** CONCURRENTLY) turns the whole apply into a journalled one, as on an
+  ** engine without transactional DDL: each step commits on its own, the
+  ** journal records it, and a failure undoes the completed steps. */
   for(i=0; i<pPlan->nStep; i++){
     DfPlanStep *st = &pPlan->aStep[i];
-    if( !st->bRefused && !st->bTransactional && e->bTransactionalDdl ){
-      *pzErr = xasprintf("step %d (%s %s) cannot run inside a transaction;"
-          " this version runs every step of a %s plan in one transaction",
-          st->iStep, st->zOperation, st->zObject, e->zName);
-      applyClear(&a);
-      return DF_EXIT_REFUSED;
+    if( !st->bRefused && !st->bTransactional && !bOutside ){
+      bOutside = st->iStep;
     }
   }
+  bJournalled = !e->bTransactionalDdl || bOutside;
+  if( bOutside && e->bTransactionalDdl && !a.bDry ){
+    printf("step %d runs outside a transaction (online mode): each step commits"
+           " on its own and is journalled; a failure undoes the completed"
+           " steps\n", bOutside);
+  }
 
-  /* A dry run needs a transaction to roll back: without transactional DDL
-  ** it can only show what would run. */
-  if( a.bDry && !e->bTransactionalDdl ){
-    printf("dry run: %s commits each DDL statement at once and cannot roll it"
-           " back, so a dry run only plans: these %d step%s were NOT run and"
-           " nothing was changed\n", e->zName, nRun, nRun==1 ? "" : "s");
+  /* A dry run needs a transaction to roll back: without one it can only
+  ** show what would run. */
+  if( a.bDry && bJournalled ){
+    if( !e->bTransactionalDdl ){
+      printf("dry run: %s commits each DDL statement at once and cannot roll"
+             " it back, so a dry run only plans: these %d step%s were NOT run"
+             " and nothing was changed\n", e->zName, nRun, nRun==1 ? "" : "s");
+    }else{
+      printf("dry run: step %d cannot run inside a transaction, so a dry run"
+             " only plans: these %d step%s were NOT run and nothing was"
+             " changed\n", bOutside, nRun, nRun==1 ? "" : "s");
+    }
     for(i=0; i<pPlan->nStep; i++){
       DfPlanStep *st = &pPlan->aStep[i];
       if( !st->bRefused ){
@@ -893,9 +910,11 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
 
   /* 3. History, drift, recovery. */
   rc = dfHistoryLoad(e, pTarget->pConn, &a.aHist, &a.nHist, pzErr);
-  if( rc==0 && !e->bTransactionalDdl && !a.bDry ){
+  if( rc==0 && !a.bDry ){
     /* An interrupted apply or rollback left a journal open: finish or
-    ** undo it first (journal.c), under our lease. */
+    ** undo it first (journal.c), under our lease. (Any engine: online
+    ** steps journal on PostgreSQL too; without a journal table this is one
+    ** catalog lookup.) */
     rc = dfJournalRecover(pTarget, a.aHist, a.nHist, DF_JOURNAL_APPLY, 0, pzErr);
   }
   if( rc==0 ) rc = loadPlanCatalogs(&a, pzErr);
@@ -930,7 +949,7 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
     if( rc==0 ) rc = writeJournal(&a, pzErr);
     if( rc ){ applyClear(&a); return rc; }
     bJournal = 1;
-    if( !e->bTransactionalDdl ){
+    if( bJournalled ){
       DfCatalog *apCat[3];
       apCat[0] = a.pBase; apCat[1] = a.pTarget; apCat[2] = a.pLive;
       rc = dfJournalOpen(&jr, pTarget, a.zVersion, DF_JOURNAL_APPLY, a.pLive,
@@ -941,11 +960,14 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
 
   /* 5. The transaction. */
   rStart = monoSeconds();
-  if( e->xBegin(pTarget->pConn, &zErr) ){
-    rc = DF_EXIT_CONNECT;
-    goto failed;
+  if( !(bJournalled && e->bTransactionalDdl) ){
+    /* (journalled on a transactional engine: each step commits alone) */
+    if( e->xBegin(pTarget->pConn, &zErr) ){
+      rc = DF_EXIT_CONNECT;
+      goto failed;
+    }
+    bTxn = 1;
   }
-  bTxn = 1;
   {
     /* Nothing changed between the drift check and BEGIN? */
     DfCatalog *pNow = 0;
@@ -971,8 +993,24 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
       rc = DF_EXIT_CONNECT;
       goto failed;
     }
+    /* Journalled on a transactional engine: a step's statements and its
+    ** 'done' mark commit together, so a kill leaves it all or nothing. */
+    bStepTxn = bJournalled && e->bTransactionalDdl && st->bTransactional;
+    if( bStepTxn ){
+      if( e->xBegin(pTarget->pConn, &zErr) ){
+        rc = DF_EXIT_CONNECT;
+        goto failed;
+      }
+      bTxn = 1;
+    }
     if( runStep(&a, st, &zStepErr) ){
       iStepFailed = st->iStep;
+      if( bStepTxn ){
+        char *zIgnore = 0;
+        e->xRollback(pTarget->pConn, &zIgnore);
+        free(zIgnore);
+        bTxn = 0;
+      }
       if( jr.bOpen ) dfJournalFailed(&jr, zStepErr);
       zErr = xasprintf("step %d (%s %s) failed: %s", st->iStep,
                        st->zOperation, st->zObject, zStepErr ? zStepErr : "?");
@@ -987,6 +1025,13 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
     if( jr.bOpen && dfJournalDone(&jr, &zErr) ){
       rc = DF_EXIT_CONNECT;
       goto failed;
+    }
+    if( bStepTxn ){
+      if( e->xCommit(pTarget->pConn, &zErr) ){
+        rc = DF_EXIT_APPLY;
+        goto failed;
+      }
+      bTxn = 0;
     }
     if( !a.bDry && dfLeaseRenew(&a.lease, 0, &zErr) ){
       rc = DF_EXIT_CONFLICT;
@@ -1015,6 +1060,13 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
   }
 
   /* 6. History: 'applied', inside the transaction, then COMMIT. */
+  if( !bTxn && e->bTransactionalDdl ){
+    if( e->xBegin(pTarget->pConn, &zErr) ){
+      rc = DF_EXIT_CONNECT;
+      goto failed;
+    }
+    bTxn = 1;
+  }
   {
     DfHistRow set;
     DfFpMap fp;
@@ -1086,8 +1138,13 @@ failed:
       int nUndone = 0;
       char *zU = 0;
       if( jr.nDone>0 ){
-        printf("undoing the %d completed step%s (%s cannot roll back DDL):\n",
-               jr.nDone, jr.nDone==1 ? "" : "s", e->zName);
+        if( e->bTransactionalDdl ){
+          printf("undoing the %d completed step%s (they ran outside a"
+                 " transaction):\n", jr.nDone, jr.nDone==1 ? "" : "s");
+        }else{
+          printf("undoing the %d completed step%s (%s cannot roll back DDL):\n",
+                 jr.nDone, jr.nDone==1 ? "" : "s", e->zName);
+        }
       }
       if( dfJournalUndo(&jr, &nUndone, &zU) ){
         char *zNew = xasprintf("%s; then %s: the database is between states, the"
@@ -1114,7 +1171,7 @@ failed:
     }else{
       *pzErr = xasprintf("%s; everything was %s, the database is"
           " unchanged (history: migration %s recorded as failed)",
-          zErr ? zErr : "?", e->bTransactionalDdl ? "rolled back" : "undone",
+          zErr ? zErr : "?", bJournalled ? "undone" : "rolled back",
           a.zVersion ? a.zVersion : "?");
     }
     free(zErr);

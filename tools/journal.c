@@ -1,8 +1,11 @@
 /*
-** journal.c — the step journal for engines without transactional DDL
-** (see journal.h). MySQL/MariaDB use it today; it knows no engine.
+** journal.c — the step journal for applies whose steps cannot share one
+** transaction (see journal.h): every apply on MySQL/MariaDB and MongoDB,
+** and on PostgreSQL a plan with a step that must run outside a transaction
+** (online CREATE/DROP INDEX CONCURRENTLY). It knows no engine.
 **
-** Usage (executor.c, when !pEngine->bTransactionalDdl):
+** Usage (executor.c, when !pEngine->bTransactionalDdl or a step is not
+** transactional):
 **
 **   DfJournal j; memset(&j, 0, sizeof(j));
 **   dfJournalOpen(&j, pTarget, zVersion, DF_JOURNAL_APPLY, pLive, apCat, 3, pTargetCat, &zErr);

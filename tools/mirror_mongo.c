@@ -35,8 +35,8 @@
 **    elements of tags, "a[].b") column_stats records the BSON types seen
 **    (types_seen {"int":12,"string":3}), in how many sampled documents the
 **    path is present (present_count), the sample size, and null_count
-**    (documents where it is missing or null). A top-level or nested-object
-**    field the validator does not declare becomes a column too, nullable,
+**    (documents where it is missing or null). In a collection without a
+**    validator, a top-level or nested-object field becomes a column too, nullable,
 **    with the family of the type seen (int+long -> bigint, any number with
 **    double -> double, with decimal -> numeric; other mixes -> family
 **    other) and type_native "sampled <types>" (sql_mongo.h
@@ -772,9 +772,13 @@ static void writeCollection(Mir *m, Coll *t, const bson_t *pOpts, long long nCou
   sqlite3_stmt *pStmt = 0;
   char *zOptions = 0;
 
-  /* declared columns first, in validator order; sampled ones after */
+  /* declared columns first, in validator order; sampled ones after. A
+  ** collection with a validator has the columns it declares and no others:
+  ** the validator is the authority, what sampling finds beyond it is
+  ** statistics only (column_stats). */
   for(i=0; i<t->nCol; i++){
     MCol *c = &t->aCol[i];
+    if( !c->bDeclared && bHasValidator && !bson_empty(&validator) ) c->bColumn = 0;
     if( !c->bDeclared && c->bColumn ) sampledType(c);
   }
   ap = xmalloc(sizeof(MCol*) * (size_t)(t->nCol + 1));

@@ -77,6 +77,7 @@ struct UndoStep {
   char *zOperation;       /* forward operation */
   char *zObject;          /* forward object */
   char *zSql;             /* undo SQL, NULL when it cannot be undone */
+  int bOutside;           /* must run outside a transaction (CONCURRENTLY) */
 };
 
 static void undoFree(UndoStep *a, int n){
@@ -108,6 +109,8 @@ static int undoParse(const char *zJson, UndoStep **paOut){
     a[i].zOperation = jsonText(&p->aChild[i], "operation");
     a[i].zObject = jsonText(&p->aChild[i], "object");
     a[i].zSql = jsonText(&p->aChild[i], "sql");
+    a[i].bOutside = dfJsonGet(&p->aChild[i], "transactional")!=0
+                 && dfJsonGet(&p->aChild[i], "transactional")->eType==DF_JSON_FALSE;
   }
   i = p->nChild;
   dfJsonFree(p);
@@ -162,6 +165,8 @@ int dfExecRollback(DfTarget *t, const DfExecOptions *pOpt, char **pzErr){
   const DfEngine *e = t->pEng;
   DfHistRow *aHist = 0;
   int nHist = 0, iRow, nUndo = 0, i, rc, bTxn = 0;
+  int bOutside = 0;         /* an undo step must run outside a transaction */
+  int bStepTxn = 0;         /* the current undo step has a transaction of its own */
   UndoStep *aUndo = 0;
   DfLease lease;
   DfCatalog *pLive = 0, *pAfter = 0;
@@ -172,9 +177,10 @@ int dfExecRollback(DfTarget *t, const DfExecOptions *pOpt, char **pzErr){
 
   memset(&lease, 0, sizeof(lease));
   memset(&jr, 0, sizeof(jr));
-  if( !e->bTransactionalDdl ){
+  {
     /* An interrupted apply or rollback is what this rollback undoes or
-    ** finishes (journal.c); nothing else is rolled back then. */
+    ** finishes (journal.c); nothing else is rolled back then. Any engine:
+    ** online steps journal on PostgreSQL too. */
     int nRec = 0;
     rc = dfJournalRecoverLocked(t, pOpt->zAs, pOpt->rLockTimeout,
                                 DF_JOURNAL_ROLLBACK, &nRec, pzErr);
@@ -300,15 +306,20 @@ int dfExecRollback(DfTarget *t, const DfExecOptions *pOpt, char **pzErr){
     }
   }
 
-  /* The undo, in one transaction. */
+  /* The undo, in one transaction; journalled step by step when the engine
+  ** cannot roll DDL back or an undo step must run outside a transaction
+  ** (DROP INDEX CONCURRENTLY): then each step commits on its own. */
+  for(i=0; i<nUndo; i++) if( aUndo[i].bOutside ) bOutside = 1;
   rStart = monoSeconds();
-  if( !e->bTransactionalDdl ){
+  if( !e->bTransactionalDdl || bOutside ){
     rc = dfJournalOpen(&jr, t, zVersion, DF_JOURNAL_ROLLBACK, pLive, &pLive, 1,
                        0, 0, &zErr);
     if( rc ) goto failed;
   }
-  if( e->xBegin(t->pConn, &zErr) ){ rc = DF_EXIT_CONNECT; goto failed; }
-  bTxn = 1;
+  if( !(bOutside && e->bTransactionalDdl) ){
+    if( e->xBegin(t->pConn, &zErr) ){ rc = DF_EXIT_CONNECT; goto failed; }
+    bTxn = 1;
+  }
   for(i=0; i<nUndo; i++){
     char *zStepErr = 0;
     printf("  undo step %d: %s %s\n", aUndo[i].iStep,
@@ -322,10 +333,23 @@ int dfExecRollback(DfTarget *t, const DfExecOptions *pOpt, char **pzErr){
       free(zFwd);
       if( rcJ ){ rc = DF_EXIT_CONNECT; goto failed; }
     }
+    /* Journalled on a transactional engine: a step and its 'done' mark
+    ** commit together. */
+    bStepTxn = bOutside && e->bTransactionalDdl && !aUndo[i].bOutside;
+    if( bStepTxn ){
+      if( e->xBegin(t->pConn, &zErr) ){ rc = DF_EXIT_CONNECT; goto failed; }
+      bTxn = 1;
+    }
     if( faultStep("fail-step")==i+1 ){
       zStepErr = xasprintf("injected failure (DATAFLOW_FAULT=fail-step:%d)", i+1);
     }else{
       e->xExec(t->pConn, aUndo[i].zSql, &zStepErr);
+    }
+    if( zStepErr && bStepTxn ){
+      char *zIgnore = 0;
+      e->xRollback(t->pConn, &zIgnore);
+      free(zIgnore);
+      bTxn = 0;
     }
     if( zStepErr && jr.bOpen ) dfJournalFailed(&jr, zStepErr);
     if( zStepErr ){
@@ -338,11 +362,19 @@ int dfExecRollback(DfTarget *t, const DfExecOptions *pOpt, char **pzErr){
     }
     if( faultStep("kill-after-step")==i+1 ){ fflush(stdout); raise(SIGKILL); }
     if( jr.bOpen && dfJournalDone(&jr, &zErr) ){ rc = DF_EXIT_CONNECT; goto failed; }
+    if( bStepTxn ){
+      if( e->xCommit(t->pConn, &zErr) ){ rc = DF_EXIT_APPLY; goto failed; }
+      bTxn = 0;
+    }
     if( dfLeaseRenew(&lease, 0, &zErr) ){ rc = DF_EXIT_CONFLICT; goto failed; }
   }
   if( e->xVerify && e->xVerify(t->pConn, &zErr) ){ rc = DF_EXIT_APPLY; goto failed; }
   rc = dfTargetMirror(t, 0, &pAfter, &zErr);
   if( rc ) goto failed;
+  if( !bTxn && e->bTransactionalDdl ){
+    if( e->xBegin(t->pConn, &zErr) ){ rc = DF_EXIT_CONNECT; goto failed; }
+    bTxn = 1;
+  }
   {
     DfHistRow set;
     char zNow[32];
@@ -389,8 +421,13 @@ failed:
       /* No ROLLBACK for this engine's DDL: redo the undone steps. */
       char *zU = 0;
       if( jr.nDone>0 ){
-        printf("redoing the %d undone step%s (%s cannot roll back DDL):\n",
-               jr.nDone, jr.nDone==1 ? "" : "s", e->zName);
+        if( e->bTransactionalDdl ){
+          printf("redoing the %d undone step%s (they ran outside a"
+                 " transaction):\n", jr.nDone, jr.nDone==1 ? "" : "s");
+        }else{
+          printf("redoing the %d undone step%s (%s cannot roll back DDL):\n",
+                 jr.nDone, jr.nDone==1 ? "" : "s", e->zName);
+        }
       }
       if( dfJournalUndo(&jr, 0, &zU) ){
         char *zNew = xasprintf("%s; then %s", zErr ? zErr : "?", zU ? zU : "?");

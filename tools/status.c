@@ -80,6 +80,18 @@ static void expectedState(DfHistRow *a, int n, Expected *p){
   }
 }
 
+/* Version of a migration left 'pending' (interrupted) after zWhen, or 0. */
+static const char *pendingSince(DfHistRow *a, int n, const char *zWhen){
+  int i;
+  for(i=0; i<n; i++){
+    const char *zAt = a[i].az[DF_HIST_CREATED_AT];
+    if( isStatus(&a[i], "pending") && zAt && (zWhen==0 || strcmp(zAt, zWhen)>0) ){
+      return a[i].az[DF_HIST_VERSION];
+    }
+  }
+  return 0;
+}
+
 static void jsonStr(sqlite3_str *s, const char *zKey, const char *zVal, int bComma){
   if( bComma ) sqlite3_str_appendchar(s, 1, ',');
   dfJsonAppendString(s, zKey);
@@ -283,8 +295,9 @@ int dfExecStatus(DfTarget *t, const DfExecOptions *pOpt, int bJson,
                          " recorded before starting: inspect the database");
       }
     }
-    if( !e->bTransactionalDdl ){
-      char *zJ = dfJournalDescribe(t, aHist, nHist);   /* open step journals */
+    {
+      /* open step journals (any engine: online steps journal on PostgreSQL) */
+      char *zJ = dfJournalDescribe(t, aHist, nHist);
       if( zJ ){ printf("%s\n", zJ); free(zJ); }
     }
     if( nHist==0 ){
@@ -317,6 +330,12 @@ int dfExecStatus(DfTarget *t, const DfExecOptions *pOpt, int bJson,
     }else if( !bDrift ){
       printf("drift: none (the live schema matches the state %s by %s)\n",
              exp.zEvent, orDash(exp.zVersion));
+    }else if( pendingSince(aHist, nHist, exp.zWhen) ){
+      /* Not drift: an interrupted apply (reported above) changed it. */
+      printf("drift: the live schema differs from the state %s by %s (checksum"
+             " %.12s, now %.12s) because migration %s was interrupted (see"
+             " above)\n", exp.zEvent, orDash(exp.zVersion), exp.zChecksum,
+             orDash(pLive->zChecksum), pendingSince(aHist, nHist, exp.zWhen));
     }else{
       printf("drift: the live schema differs from the state %s by %s (checksum"
              " %.12s, now %.12s): changed outside DataFlow\n", exp.zEvent,
