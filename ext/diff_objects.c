@@ -380,6 +380,11 @@ static int indexRawEq(const DfIndex *a, const DfIndex *b){
       && a->bGenName==b->bGenName;
 }
 
+/* The name a constraint declares: "" when generated or unnamed. */
+static const char *declaredName(const DfConstraint *k){
+  return (k->bGenName || k->zName==0) ? "" : k->zName;
+}
+
 void diffConstraints(DiffCtx *p, TabPair *pp){
   DfTable *f = pp->pFrom, *t = pp->pTo;
   int nF = f->nCons, nT = t->nCons, i, j;
@@ -419,12 +424,18 @@ void diffConstraints(DiffCtx *p, TabPair *pp){
       char *zA = consCanon(p, k, f, pp, 0);
       char *zB = consCanon(p, &t->aCons[j], t, 0, 0);
       int bSame = zA && zB && strcmp(zA, zB)==0;
+      /* A declared name is part of the schema (the checksum keeps it; a
+      ** generated one is left out): paired by content, a constraint whose
+      ** declared name changes is dropped and added under the new one. */
+      int bNameSame = strcmp(declaredName(k), declaredName(&t->aCons[j]))==0;
       sqlite3_free(zA);
       sqlite3_free(zB);
-      if( !bSame && p->rc==SQLITE_OK ){
+      if( (!bSame || !bNameSame) && p->rc==SQLITE_OK ){
         zDisp = consDisplay(p, k);
         char *zNewDisp = consDisplay(p, &t->aCons[j]);
-        char *zX = sqlite3_mprintf("definition changed: %s -> %s", zDisp, zNewDisp);
+        char *zX = bSame
+          ? sqlite3_mprintf("name changes: %s -> %s", zDisp, zNewDisp)
+          : sqlite3_mprintf("definition changed: %s -> %s", zDisp, zNewDisp);
         c = diffAddChange(p, "constraint", t->zSchema, k->zName, t->zName, DF_CHANGE_DROP,
                       0, zDisp, 0, 0, 1.0, zX);
         if( c ){ c->pFromTab = f; c->pToTab = t; c->pFromCons = k; c->pToCons = &t->aCons[j]; }

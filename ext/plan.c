@@ -691,6 +691,45 @@ static int diffedAlready(Pair *pp, const char *zKind, const void *pF, const void
   return 0;
 }
 
+/* Does table f of catalog pCat have a parent (options partition_of) that
+** lists column zCol? */
+static int partitionParentHas(const DfCatalog *pCat, const DfTable *f, const char *zCol){
+  DfJson *pOpt, *v;
+  DfTable *pPar = 0;
+  int c, b = 0;
+  if( f->zOptions==0 || pCat==0 ) return 0;
+  pOpt = dfJsonParse(f->zOptions, 0);
+  v = pOpt ? dfJsonGet(pOpt, "partition_of") : 0;
+  if( v && v->eType==DF_JSON_STRING && v->zText ){
+    const char *zDot = strchr(v->zText, '.');
+    pPar = dfCatalogFindTable((DfCatalog*)pCat, "", v->zText);
+    if( pPar==0 && zDot ){
+      char *zSchema = sqlite3_mprintf("%.*s", (int)(zDot - v->zText), v->zText);
+      if( zSchema ) pPar = dfCatalogFindTable((DfCatalog*)pCat, zSchema, zDot + 1);
+      sqlite3_free(zSchema);
+    }
+  }
+  for(c=0; pPar && !b && c<pPar->nCol; c++) b = strcmp(pPar->aCol[c].zName, zCol)==0;
+  dfJsonFree(pOpt);
+  return b;
+}
+
+/* A partition lists only its own columns (mirror_pg.c): when it leaves
+** its parent (DETACH) the parent's columns stay as its own, and when a
+** table joins a parent (ATTACH) its columns become the parent's. Such a
+** column change comes with the alter_table step; no step of its own. */
+static int columnComesWithPartition(Planner *p, Pair *pp, const DfChange *c){
+  if( isChange(c, DF_CHANGE_ADD) && c->pToCol ){
+    return partitionParentHas(p->ctx.pFrom, pp->pFrom, c->pToCol->zName)
+        && !partitionParentHas(p->ctx.pTo, pp->pTo, c->pToCol->zName);
+  }
+  if( isChange(c, DF_CHANGE_DROP) && c->pFromCol ){
+    return partitionParentHas(p->ctx.pTo, pp->pTo, c->pFromCol->zName)
+        && !partitionParentHas(p->ctx.pFrom, pp->pFrom, c->pFromCol->zName);
+  }
+  return 0;
+}
+
 /*
 ** Try every change of the pair in place. Returns SQLITE_OK (trials filled),
 ** DF_DIALECT_REBUILD, or an error.
@@ -709,6 +748,8 @@ static int tryInPlace(Planner *p, Pair *pp, DfTableDelta *pD, TrialList *L){
     }else if( isKind(c, "table") ){
       tr = trialNew(p, L, PH_TABLE, PR_ALTER, "alter_table", t->zName, c->zExplain, c);
       if( tr ) rc = CALL(xAlterTable, pD, c, &tr->ddl);
+    }else if( isKind(c, "column") && columnComesWithPartition(p, pp, c) ){
+      continue;
     }else if( isKind(c, "column") ){
       if( isChange(c, DF_CHANGE_ADD) ){
         tr = trialNew(p, L, PH_TABLE, PR_ADD_COLUMN, "add_column", c->zObject, c->zExplain, c);
@@ -867,16 +908,73 @@ static int tryInPlace(Planner *p, Pair *pp, DfTableDelta *pD, TrialList *L){
 #undef CALL
 
 /* Emit the steps of a pair whose changes all went in place. */
+/* The FROM table that table f inherits column zCol from (PostgreSQL
+** options "inherits": ["parent", "schema.parent"]), or NULL. */
+static DfTable *inheritedFrom(Planner *p, const DfTable *f, const char *zCol, int nDepth){
+  DfJson *pOpt, *v;
+  DfTable *pHit = 0;
+  int k;
+  if( f->zOptions==0 || p->ctx.pFrom==0 || nDepth>16 ) return 0;
+  pOpt = dfJsonParse(f->zOptions, 0);
+  v = pOpt ? dfJsonGet(pOpt, "inherits") : 0;
+  for(k=0; pHit==0 && v && v->eType==DF_JSON_ARRAY && k<v->nChild; k++){
+    const char *zRef = v->aChild[k].zText, *zDot;
+    DfTable *pPar = 0;
+    int c;
+    if( v->aChild[k].eType!=DF_JSON_STRING || zRef==0 ) continue;
+    zDot = strchr(zRef, '.');
+    if( zDot ){
+      char *zSchema = planPrintf(p, "%.*s", (int)(zDot - zRef), zRef);
+      if( zSchema ) pPar = dfCatalogFindTable(p->ctx.pFrom, zSchema, zDot + 1);
+      sqlite3_free(zSchema);
+    }
+    if( pPar==0 ) pPar = dfCatalogFindTable(p->ctx.pFrom, "", zRef);
+    if( pPar==0 ) continue;
+    for(c=0; pHit==0 && c<pPar->nCol; c++){
+      if( strcmp(pPar->aCol[c].zName, zCol)==0 ) pHit = pPar;
+    }
+    if( pHit==0 ) pHit = inheritedFrom(p, pPar, zCol, nDepth + 1);
+  }
+  dfJsonFree(pOpt);
+  return pHit;
+}
+
+/* Dependency key of column zCol of table zTable: a dropped column
+** "creates" it (frees the name), so that a child's own column of that
+** name is added after its parent's column went (with it the inherited
+** one). */
+static char *columnKeyName(Planner *p, const char *zTable, const char *zCol){
+  return planPrintf(p, "%s\001column\001%s", zTable, zCol);
+}
+
 static void emitTrials(Planner *p, Pair *pp, TrialList *L){
   int k;
   for(k=0; k<L->n && p->rc==SQLITE_OK; k++){
     Trial *tr = &L->a[k];
+    DfChange *c = tr->pChange;
     int i;
     if( tr->ddl.zSql==0 ) continue;     /* nothing to do in this dialect */
     i = addStep(p, tr->iPhase, tr->iPrio, tr->zOp, tr->zObject, &tr->ddl, tr->zWhy);
     stepTouch(p, i, pp->pTo->zSchema, pp->pTo->zName);
     if( tr->zNeedName ) stepNeed(p, i, tr->zNeedSchema, tr->zNeedName);
-    if( tr->pChange ) stepCheck(p, i, tr->pChange, pp->pFrom, pp->pTo);
+    if( c ) stepCheck(p, i, c, pp->pFrom, pp->pTo);
+    if( c && i>=0 && isKind(c, "column") && strcmp(tr->zOp, "drop_column")==0
+     && c->pFromCol ){
+      char *zKey = columnKeyName(p, pp->pFrom->zName, c->pFromCol->zName);
+      if( zKey && p->aStep[i].eDep==DEP_NONE ){
+        stepRole(p, i, DEP_CREATE, pp->pFrom->zSchema, zKey);
+      }
+      sqlite3_free(zKey);
+    }
+    if( c && i>=0 && isKind(c, "column") && strcmp(tr->zOp, "add_column")==0
+     && c->pToCol ){
+      DfTable *pPar = inheritedFrom(p, pp->pFrom, c->pToCol->zName, 0);
+      if( pPar ){
+        char *zKey = columnKeyName(p, pPar->zName, c->pToCol->zName);
+        if( zKey ) stepNeed(p, i, pPar->zSchema, zKey);
+        sqlite3_free(zKey);
+      }
+    }
   }
 }
 

@@ -817,15 +817,55 @@ static int pgDropTable(const DfDialectCtx *pCtx, const DfTable *pFrom,
   return rc;
 }
 
+/* NULL-safe text equality (bNoCase: ASCII case-insensitive). */
+static int sameText(const char *a, const char *b, int bNoCase){
+  if( a==0 || b==0 ) return a==b;
+  return bNoCase ? sqlite3_stricmp(a, b)==0 : strcmp(a, b)==0;
+}
+
+/* Same definition, names aside? */
+static int sameConstraint(const DfConstraint *a, const DfConstraint *b){
+  return sameText(a->zKind, b->zKind, 1) && sameText(a->zColumns, b->zColumns, 0)
+      && sameText(a->zExpr, b->zExpr, 0) && sameText(a->zRefTable, b->zRefTable, 0)
+      && sameText(a->zRefColumns, b->zRefColumns, 0)
+      && sameText(a->zOnUpdate, b->zOnUpdate, 1) && sameText(a->zOnDelete, b->zOnDelete, 1);
+}
+
 static int pgRenameTable(const DfDialectCtx *pCtx, const DfTable *pFrom,
                          const DfTable *pTo, DfDdl *pOut, char **pzErr){
   sqlite3_str *pFwd = sqlite3_str_new(0), *pBack = sqlite3_str_new(0);
-  int rc;
+  int rc, i, j;
   (void)pCtx; (void)pzErr;
   appendAlterTable(pFwd, pFrom);
   sqlite3_str_appendall(pFwd, "RENAME TO ");
   appendId(pFwd, pTo->zName);
   sqlite3_str_appendall(pFwd, ";\n");
+  /* PostgreSQL's generated constraint names ("t_pkey", "t_c_fkey") keep
+  ** the old table name through RENAME TO; the target's generated names
+  ** use the new one. Unchanged constraints follow (a primary key or
+  ** unique constraint renames its index with it). Undone before the
+  ** table is renamed back. */
+  for(i=0; i<pTo->nCons; i++){
+    const DfConstraint *b = &pTo->aCons[i];
+    if( !b->bGenName || b->zName==0 ) continue;
+    for(j=0; j<pFrom->nCons; j++){
+      const DfConstraint *a = &pFrom->aCons[j];
+      if( a->zName==0 || strcmp(a->zName, b->zName)==0 || !sameConstraint(a, b) ) continue;
+      appendAlterTable(pFwd, pTo);
+      sqlite3_str_appendall(pFwd, "RENAME CONSTRAINT ");
+      appendId(pFwd, a->zName);
+      sqlite3_str_appendall(pFwd, " TO ");
+      appendId(pFwd, b->zName);
+      sqlite3_str_appendall(pFwd, ";\n");
+      appendAlterTable(pBack, pTo);
+      sqlite3_str_appendall(pBack, "RENAME CONSTRAINT ");
+      appendId(pBack, b->zName);
+      sqlite3_str_appendall(pBack, " TO ");
+      appendId(pBack, a->zName);
+      sqlite3_str_appendall(pBack, ";\n");
+      break;
+    }
+  }
   appendAlterTable(pBack, pTo);
   sqlite3_str_appendall(pBack, "RENAME TO ");
   appendId(pBack, pFrom->zName);
@@ -891,13 +931,42 @@ static char *structuralOptions(const char *zOpt){
   return sqlite3_str_finish(s);
 }
 
+/* Do f and t differ in partition_of / bound only (not in partitioning
+** or inheritance)? */
+static int partitionOnlyChange(const DfTable *f, const DfTable *t){
+  static const char *azKey[] = { "partition_by", "inherits" };
+  size_t i;
+  int bSame = 1;
+  for(i=0; bSame && i<sizeof(azKey)/sizeof(azKey[0]); i++){
+    char *za = jsonMember(f->zOptions, azKey[i]), *zb = jsonMember(t->zOptions, azKey[i]);
+    char *zla = jsonMemberList(f->zOptions, azKey[i], 0, 0);
+    char *zlb = jsonMemberList(t->zOptions, azKey[i], 0, 0);
+    bSame = (za==0)==(zb==0) && (za==0 || strcmp(za, zb)==0)
+         && (zla==0)==(zlb==0) && (zla==0 || strcmp(zla, zlb)==0);
+    sqlite3_free(za); sqlite3_free(zb); sqlite3_free(zla); sqlite3_free(zlb);
+  }
+  return bSame;
+}
+
+/* ALTER TABLE parent DETACH PARTITION t (zBound NULL) or ATTACH
+** PARTITION t zBound. */
+static void appendPartitionStep(sqlite3_str *p, const DfCatalog *pCat,
+                                const char *zParent, const DfTable *t,
+                                const char *zBound){
+  sqlite3_str_appendall(p, "ALTER TABLE ");
+  appendRef(p, pCat, zParent);
+  sqlite3_str_appendall(p, zBound ? " ATTACH PARTITION " : " DETACH PARTITION ");
+  appendName(p, t->zSchema, t->zName);
+  if( zBound ) sqlite3_str_appendf(p, " %s", zBound);
+  sqlite3_str_appendall(p, ";\n");
+}
+
 static int pgAlterTable(const DfDialectCtx *pCtx, const DfTableDelta *pD,
                         const DfChange *pChange, DfDdl *pOut, char **pzErr){
   const DfTable *f = pD->pFrom, *t = pD->pTo;
   const char *zAttr = pChange->zAttribute ? pChange->zAttribute : "";
   sqlite3_str *pFwd, *pBack;
   int rc;
-  (void)pCtx;
   if( sqlite3_stricmp(zAttr, "comment")==0 ){
     pFwd = sqlite3_str_new(0);
     pBack = sqlite3_str_new(0);
@@ -929,6 +998,25 @@ static int pgAlterTable(const DfDialectCtx *pCtx, const DfTableDelta *pD,
       }
       return setLock(pOut, lockText(LOCK_AE, t), 0, rc);
     }
+  }
+  if( sqlite3_stricmp(zAttr, "options")==0 && partitionOnlyChange(f, t) ){
+    /* A partition leaves its parent, joins one, or moves: DETACH and
+    ** ATTACH (the columns stay; the mirror lists them only off a parent). */
+    char *zPa = jsonMember(f->zOptions, "partition_of");
+    char *zPb = jsonMember(t->zOptions, "partition_of");
+    char *zBa = jsonMember(f->zOptions, "bound");
+    char *zBb = jsonMember(t->zOptions, "bound");
+    pFwd = sqlite3_str_new(0);
+    pBack = sqlite3_str_new(0);
+    if( zPa ) appendPartitionStep(pFwd, pCtx->pFrom, zPa, t, 0);
+    if( zPb ) appendPartitionStep(pFwd, pCtx->pTo, zPb, t, zBb ? zBb : "DEFAULT");
+    if( zPb ) appendPartitionStep(pBack, pCtx->pTo, zPb, t, 0);
+    if( zPa ) appendPartitionStep(pBack, pCtx->pFrom, zPa, t, zBa ? zBa : "DEFAULT");
+    sqlite3_free(zPa); sqlite3_free(zPb); sqlite3_free(zBa); sqlite3_free(zBb);
+    rc = finishDdl(pFwd, pBack, pOut, 1);
+    return setLock(pOut, sqlite3_mprintf("ACCESS EXCLUSIVE on %s and its parent"
+                   " (brief: catalog change; ATTACH also scans it to check its"
+                   " bound)", t->zName), 0, rc);
   }
   *pzErr = sqlite3_mprintf("migration_plan: postgresql cannot change the %s of"
       " table '%s' in place (%s -> %s): drop the table and create it, or"
@@ -1160,8 +1248,12 @@ static int pgAlterColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
   (void)pzErr;
   if( sqlite3_stricmp(zAttr, "type")==0 || sqlite3_stricmp(zAttr, "collation")==0 ){
     int bCheap = sqlite3_stricmp(zAttr, "collation")==0 || isBinaryCoercible(a, b);
+    /* The undo runs before a rename of the column is undone: it names the
+    ** column as the target does, with the old type. */
+    DfColumn aBack = *a;
+    aBack.zName = b->zName;
     appendTypeChange(pFwd, pCtx->pFrom, pCtx->pTo, t, a, b);
-    appendTypeChange(pBack, pCtx->pTo, pCtx->pFrom, t, b, a);
+    appendTypeChange(pBack, pCtx->pTo, pCtx->pFrom, t, b, &aBack);
     zLock = lockText(bCheap ? LOCK_AE : LOCK_AE_REWR, pD->pFrom);
     nRows = bCheap ? 0 : pD->pFrom->nRows;
   }else if( sqlite3_stricmp(zAttr, "not_null")==0 ){

@@ -623,7 +623,7 @@ static int appendRebuild(sqlite3_str *p, const DfDialectCtx *pCtx,
                          const DfTable *pDst, const char *zDstEngine,
                          const char *zName, const int *aiSrc,
                          char **azFill, const QKey *pKey, const int *aKeyDst,
-                         const int *aKeySrcFill, char **pzErr){
+                         const int *aKeySrcFill, int bFkCheck, char **pzErr){
   char *zNew = sqlite3_mprintf("%s__dataflow_new", zName);
   char *zCreate = 0;
   const char *zSchema = pDst->zSchema;
@@ -696,7 +696,7 @@ static int appendRebuild(sqlite3_str *p, const DfDialectCtx *pCtx,
     if( isAutoIndex(&pDst->aIdx[j]) ) continue;
     appendCreateIndex(p, zSchema, zName, &pDst->aIdx[j]);
   }
-  sqlite3_str_appendf(p, "PRAGMA foreign_key_check(\"%w\");\n", zName);
+  if( bFkCheck ) sqlite3_str_appendf(p, "PRAGMA foreign_key_check(\"%w\");\n", zName);
   sqlite3_free(zNew);
   (void)pCtx; (void)zSrcEngine;
   return SQLITE_OK;
@@ -742,14 +742,19 @@ static int sqliteRebuild(const DfDialectCtx *pCtx, const DfTableDelta *pD,
 
   rc = appendRebuild(pFwd, pCtx, pF, engineOf(pCtx->pFrom), pT,
                      engineOf(pCtx->pTo), zName, pD->aiSrc, 0, &key,
-                     aKeyDst, aKeySrc, pzErr);
+                     aKeyDst, aKeySrc, 1, pzErr);
   if( rc ) goto cleanup;
 
   /* The rollback: the same procedure back to the old definition, taking
-  ** quarantined values back in the copy, then dropping the quarantine. */
+  ** quarantined values back in the copy, then dropping the quarantine.
+  ** Without its own foreign_key_check: the old definition names a parent
+  ** column or table by its old name, which an undo that runs after this
+  ** one gives back (a renamed key), so a check here would fail with
+  ** "foreign key mismatch"; the engine checks the whole database before
+  ** COMMIT (xVerify) instead. */
   rc = appendRebuild(pBack, pCtx, pT, engineOf(pCtx->pTo), pF,
                      engineOf(pCtx->pFrom), zName, aiBack, azFill, &key,
-                     aKeyDst, aKeySrc, pzErr);
+                     aKeyDst, aKeySrc, 0, pzErr);
   if( rc ) goto cleanup;
   for(i=0; i<pF->nCol; i++){
     if( azFill[i]==0 ) continue;
@@ -947,6 +952,16 @@ static int canDropColumn(const DfTable *t, const DfColumn *c){
   return 1;
 }
 
+/* True when a trigger of t may fire on UPDATE (any mention of the word:
+** a false alarm only costs a rebuild). */
+static int hasUpdateTrigger(const DfTable *t){
+  int i;
+  for(i=0; t && i<t->nTrig; i++){
+    if( mentions(t->aTrig[i].zDef, "update") ) return 1;
+  }
+  return 0;
+}
+
 static int sqliteAddColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
                            const DfColumn *pCol, DfDdl *pOut, char **pzErr){
   sqlite3_str *pFwd, *pBack;
@@ -991,6 +1006,12 @@ static int sqliteDropColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
   if( !canDropColumn(pF, pCol) ) return DF_DIALECT_REBUILD;
   if( !canAddColumn(pF, engineOf(pCtx->pFrom), pCol) ) return DF_DIALECT_REBUILD;
   if( bSoft && !chooseKey(pF, pT, pD->aiSrc, &key) ) return DF_DIALECT_REBUILD;
+  /* The in-place rollback puts the values back with UPDATE, which would
+  ** fire the table's UPDATE triggers (Sakila's set last_update): a rebuild
+  ** copies them back with INSERT into a table that has no trigger yet. */
+  if( bSoft && (hasUpdateTrigger(pF) || hasUpdateTrigger(pT)) ){
+    return DF_DIALECT_REBUILD;
+  }
   pFwd = sqlite3_str_new(0);
   pBack = sqlite3_str_new(0);
   if( bSoft ){
@@ -1038,13 +1059,32 @@ static int sqliteDropColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
   return rc;
 }
 
+/* Does text z name the rowid (rowid, _rowid_ or oid)? Conservative. */
+static int mentionsRowid(const char *z){
+  return mentions(z, "rowid") || mentions(z, "oid");
+}
+
 static int sqliteRenameColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
                               const DfColumn *pFromCol, const DfColumn *pToCol,
                               DfDdl *pOut, char **pzErr){
-  sqlite3_str *pFwd = sqlite3_str_new(0), *pBack = sqlite3_str_new(0);
+  sqlite3_str *pFwd, *pBack;
   const DfTable *t = pD->pTo;
-  int rc;
-  (void)pCtx; (void)pzErr;
+  int rc, iAlias, i;
+  (void)pzErr;
+  /* Renaming the INTEGER PRIMARY KEY, SQLite rewrites "rowid" in the
+  ** table's triggers to the new name (Sakila's payment_id): they would no
+  ** longer be the model's. A rebuild drops them and creates the target's. */
+  iAlias = rowidAlias(pD->pFrom, engineOf(pCtx->pFrom));
+  if( iAlias>=0 && sqlite3_stricmp(pD->pFrom->aCol[iAlias].zName, pFromCol->zName)==0 ){
+    for(i=0; i<pD->pFrom->nTrig; i++){
+      if( mentionsRowid(pD->pFrom->aTrig[i].zDef) ) return DF_DIALECT_REBUILD;
+    }
+    for(i=0; i<t->nTrig; i++){
+      if( mentionsRowid(t->aTrig[i].zDef) ) return DF_DIALECT_REBUILD;
+    }
+  }
+  pFwd = sqlite3_str_new(0);
+  pBack = sqlite3_str_new(0);
   sqlite3_str_appendall(pFwd, "ALTER TABLE ");
   appendName(pFwd, t->zSchema, t->zName);
   sqlite3_str_appendf(pFwd, " RENAME COLUMN \"%w\" TO \"%w\";\n",
