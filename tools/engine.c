@@ -78,7 +78,7 @@ static const EngineEntry aEngine[] = {
   { "mysql", "MySQL/MariaDB", 0, DF_CONFIGURED_MYSQL, "libmariadb", "libmariadb-dev" },
 #endif
 #if DF_HAVE_MONGO
-  { "mongodb", "MongoDB", &dfEngineMongo, 1, "libmongoc-1.0", "libmongoc-dev" },
+  { "mongodb", "MongoDB", &dfEngineMongoLazy, 1, "libmongoc-1.0", "libmongoc-dev" },
 #else
   { "mongodb", "MongoDB", 0, DF_CONFIGURED_MONGO, "libmongoc-1.0", "libmongoc-dev" },
 #endif

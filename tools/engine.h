@@ -133,7 +133,8 @@ extern const DfEngine dfEnginePg;
 extern const DfEngine dfEngineMysql;
 #endif
 #if DF_HAVE_MONGO
-extern const DfEngine dfEngineMongo;
+extern const DfEngine dfEngineMongo;       /* in the plugin dataflow-mongo.so */
+extern const DfEngine dfEngineMongoLazy;   /* engine_mongo_load.c: loads it */
 #endif
 
 #endif /* DF_ENGINE_H */
