@@ -62,6 +62,11 @@ static int mongoLoad(char **pzErr){
     }
     azTry[nTry++] = xasprintf("%s/%s", DF_PLUGINDIR, MONGO_PLUGIN);
   }
+  /* libmongoc's constructor would create a shared-memory segment for its
+  ** performance counters (which DataFlow never reads) and, when that fails,
+  ** print "Falling back to malloc for counters" into our output. A user's
+  ** own setting wins. */
+  setenv("MONGOC_DISABLE_SHM", "1", 0);
   pMsg = sqlite3_str_new(0);
   for(i=0; i<nTry && pReal==0; i++){
     void *h;
