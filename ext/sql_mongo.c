@@ -1439,4 +1439,5 @@ const DfDialect dfDialectMongodb = {
   0,                      /* xDropTrigger */
   0,                      /* xEnum: no enum types (labels live in validators) */
   0,                      /* xSequence: no sequences */
+  0,                      /* xComment: MongoDB has no comments */
 };
