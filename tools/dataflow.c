@@ -307,6 +307,11 @@ static int cmdVersion(int argc, char **argv){
 
 int main(int argc, char **argv){
   const Command *p;
+  /* One thread uses SQLite here: without its mutexes and memory
+  ** statistics (a lock per API call and per allocation, 10% of the CPU
+  ** of a mirror of 1,000 tables under callgrind). */
+  sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   if( argc<2 ){
     printOverview(stderr);
     return DF_EXIT_USAGE;
