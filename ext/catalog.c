@@ -39,6 +39,7 @@ SQLITE_EXTENSION_INIT3
 #include <stdlib.h>
 #include <openssl/evp.h>
 #include "catalog.h"
+#include "dfjson.h"
 
 /* ---------------------------------------------------------------------------
 ** Small helpers
@@ -445,6 +446,37 @@ DfView *dfCatalogFindView(DfCatalog *p, const char *zSchema, const char *zName){
     }
   }
   return 0;
+}
+
+static DfTable *inheritedFrom(DfCatalog *p, const DfTable *t, const char *zCol,
+                              int nDepth){
+  DfJson *pOpt, *v;
+  DfTable *pHit = 0;
+  int k;
+  if( t->zOptions==0 || nDepth>16 ) return 0;
+  pOpt = dfJsonParse(t->zOptions, 0);
+  v = pOpt ? dfJsonGet(pOpt, "inherits") : 0;
+  for(k=0; pHit==0 && v && v->eType==DF_JSON_ARRAY && k<v->nChild; k++){
+    const char *zRef = v->aChild[k].zText, *zDot;
+    DfTable *pPar = 0;
+    if( v->aChild[k].eType!=DF_JSON_STRING || zRef==0 ) continue;
+    zDot = strchr(zRef, '.');
+    if( zDot ){
+      char *zSchema = sqlite3_mprintf("%.*s", (int)(zDot - zRef), zRef);
+      if( zSchema ) pPar = dfCatalogFindTable(p, zSchema, zDot + 1);
+      sqlite3_free(zSchema);
+    }
+    if( pPar==0 ) pPar = dfCatalogFindTable(p, "", zRef);
+    if( pPar==0 ) continue;
+    if( dfTableFindColumn(pPar, zCol, 0) ) pHit = pPar;
+    else pHit = inheritedFrom(p, pPar, zCol, nDepth + 1);
+  }
+  dfJsonFree(pOpt);
+  return pHit;
+}
+
+DfTable *dfCatalogInheritedFrom(DfCatalog *p, const DfTable *t, const char *zCol){
+  return p ? inheritedFrom(p, t, zCol, 0) : 0;
 }
 
 DfColumn *dfTableFindColumn(DfTable *t, const char *zName, int bNoCase){

@@ -289,6 +289,13 @@ void dfCatalogFree(DfCatalog *p);
 /* Lookup helpers (binary search on the sorted arrays); NULL when absent. */
 DfTable *dfCatalogFindTable(DfCatalog *p, const char *zSchema, const char *zName);
 DfView *dfCatalogFindView(DfCatalog *p, const char *zSchema, const char *zName);
+
+/*
+** The table of catalog p that table t inherits column zCol from through
+** PostgreSQL's legacy inheritance (t's options "inherits": ["parent",
+** "schema.parent"], followed up to 16 levels), or NULL.
+*/
+DfTable *dfCatalogInheritedFrom(DfCatalog *p, const DfTable *t, const char *zCol);
 DfColumn *dfTableFindColumn(DfTable *t, const char *zName, int bNoCase);
 
 /*

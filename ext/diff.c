@@ -793,35 +793,6 @@ static void columnHints(DiffCtx *p, TabPair *pp){
   }
 }
 
-/* Does FROM table f have column zCol through inheritance (PostgreSQL
-** options "inherits": ["parent", "schema.parent"])? Such a column is no
-** new name in f: renaming another column to it would collide with it. */
-static int inheritedColumn(DiffCtx *p, const DfTable *f, const char *zCol, int nDepth){
-  DfJson *pOpt, *v;
-  int k, b = 0;
-  if( f->zOptions==0 || nDepth>16 ) return 0;
-  pOpt = dfJsonParse(f->zOptions, 0);
-  v = pOpt ? dfJsonGet(pOpt, "inherits") : 0;
-  for(k=0; !b && v && v->eType==DF_JSON_ARRAY && k<v->nChild; k++){
-    const char *zRef = v->aChild[k].zText, *zDot;
-    DfTable *pPar = 0;
-    int c;
-    if( v->aChild[k].eType!=DF_JSON_STRING || zRef==0 ) continue;
-    zDot = strchr(zRef, '.');
-    if( zDot ){
-      char *zSchema = sqlite3_mprintf("%.*s", (int)(zDot - zRef), zRef);
-      if( zSchema ) pPar = dfCatalogFindTable(p->pFrom, zSchema, zDot + 1);
-      sqlite3_free(zSchema);
-    }
-    if( pPar==0 ) pPar = dfCatalogFindTable(p->pFrom, "", zRef);
-    if( pPar==0 ) continue;
-    for(c=0; !b && c<pPar->nCol; c++) b = strcmp(pPar->aCol[c].zName, zCol)==0;
-    if( !b ) b = inheritedColumn(p, pPar, zCol, nDepth + 1);
-  }
-  dfJsonFree(pOpt);
-  return b;
-}
-
 /* Guess column renames in pair pp among unpaired columns. */
 static void columnRenames(DiffCtx *p, TabPair *pp){
   DfTable *f = pp->pFrom, *t = pp->pTo;
@@ -853,7 +824,7 @@ static void columnRenames(DiffCtx *p, TabPair *pp){
     }
     /* A column f already inherits is no rename target: it exists. */
     for(l=0; l<nAdd; l++){
-      if( inheritedColumn(p, f, azT[l], 0) ){
+      if( dfCatalogInheritedFrom(p->pFrom, f, azT[l])!=0 ){
         for(k=0; k<nDrop; k++) aCompat[k*nAdd+l] = 0;
       }
     }
@@ -1037,7 +1008,7 @@ static char *ambiguity(DiffCtx *p, TabPair *pp, int bDropped, int iCol){
     bOk = bDropped ? columnShapeEq(p, &f->aCol[iCol], &t->aCol[i])
                    : columnShapeEq(p, &f->aCol[i], &t->aCol[iCol]);
     /* (a column f inherits is no rename target: columnRenames) */
-    if( bOk ) bOk = !inheritedColumn(p, f, t->aCol[bDropped ? i : iCol].zName, 0);
+    if( bOk ) bOk = !dfCatalogInheritedFrom(p->pFrom, f, t->aCol[bDropped ? i : iCol].zName)!=0;
     if( !bOk ) continue;
     sqlite3_str_appendall(s, n ? " or " : "");
     sqlite3_str_appendall(s, pOther->aCol[i].zName);

@@ -907,38 +907,6 @@ static int tryInPlace(Planner *p, Pair *pp, DfTableDelta *pD, TrialList *L){
 }
 #undef CALL
 
-/* Emit the steps of a pair whose changes all went in place. */
-/* The FROM table that table f inherits column zCol from (PostgreSQL
-** options "inherits": ["parent", "schema.parent"]), or NULL. */
-static DfTable *inheritedFrom(Planner *p, const DfTable *f, const char *zCol, int nDepth){
-  DfJson *pOpt, *v;
-  DfTable *pHit = 0;
-  int k;
-  if( f->zOptions==0 || p->ctx.pFrom==0 || nDepth>16 ) return 0;
-  pOpt = dfJsonParse(f->zOptions, 0);
-  v = pOpt ? dfJsonGet(pOpt, "inherits") : 0;
-  for(k=0; pHit==0 && v && v->eType==DF_JSON_ARRAY && k<v->nChild; k++){
-    const char *zRef = v->aChild[k].zText, *zDot;
-    DfTable *pPar = 0;
-    int c;
-    if( v->aChild[k].eType!=DF_JSON_STRING || zRef==0 ) continue;
-    zDot = strchr(zRef, '.');
-    if( zDot ){
-      char *zSchema = planPrintf(p, "%.*s", (int)(zDot - zRef), zRef);
-      if( zSchema ) pPar = dfCatalogFindTable(p->ctx.pFrom, zSchema, zDot + 1);
-      sqlite3_free(zSchema);
-    }
-    if( pPar==0 ) pPar = dfCatalogFindTable(p->ctx.pFrom, "", zRef);
-    if( pPar==0 ) continue;
-    for(c=0; pHit==0 && c<pPar->nCol; c++){
-      if( strcmp(pPar->aCol[c].zName, zCol)==0 ) pHit = pPar;
-    }
-    if( pHit==0 ) pHit = inheritedFrom(p, pPar, zCol, nDepth + 1);
-  }
-  dfJsonFree(pOpt);
-  return pHit;
-}
-
 /* Dependency key of column zCol of table zTable: a dropped column
 ** "creates" it (frees the name), so that a child's own column of that
 ** name is added after its parent's column went (with it the inherited
@@ -947,6 +915,7 @@ static char *columnKeyName(Planner *p, const char *zTable, const char *zCol){
   return planPrintf(p, "%s\001column\001%s", zTable, zCol);
 }
 
+/* Emit the steps of a pair whose changes all went in place. */
 static void emitTrials(Planner *p, Pair *pp, TrialList *L){
   int k;
   for(k=0; k<L->n && p->rc==SQLITE_OK; k++){
@@ -968,7 +937,7 @@ static void emitTrials(Planner *p, Pair *pp, TrialList *L){
     }
     if( c && i>=0 && isKind(c, "column") && strcmp(tr->zOp, "add_column")==0
      && c->pToCol ){
-      DfTable *pPar = inheritedFrom(p, pp->pFrom, c->pToCol->zName, 0);
+      DfTable *pPar = dfCatalogInheritedFrom(p->ctx.pFrom, pp->pFrom, c->pToCol->zName);
       if( pPar ){
         char *zKey = columnKeyName(p, pPar->zName, c->pToCol->zName);
         if( zKey ) stepNeed(p, i, pPar->zSchema, zKey);

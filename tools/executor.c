@@ -1144,13 +1144,10 @@ failed:
       int nUndone = 0;
       char *zU = 0;
       if( jr.nDone>0 ){
-        if( e->bTransactionalDdl ){
-          printf("undoing the %d completed step%s (they ran outside a"
-                 " transaction):\n", jr.nDone, jr.nDone==1 ? "" : "s");
-        }else{
-          printf("undoing the %d completed step%s (%s cannot roll back DDL):\n",
-                 jr.nDone, jr.nDone==1 ? "" : "s", e->zName);
-        }
+        char *zWhy = dfJournalWhy(e);
+        printf("undoing the %d completed step%s (%s):\n", jr.nDone,
+               jr.nDone==1 ? "" : "s", zWhy);
+        free(zWhy);
       }
       if( dfJournalUndo(&jr, &nUndone, &zU) ){
         char *zNew = xasprintf("%s; then %s: the database is between states, the"

@@ -828,6 +828,11 @@ int dfJournalRecoverLocked(DfTarget *t, const char *zAs, double rLockTimeout,
   return rc;
 }
 
+char *dfJournalWhy(const DfEngine *e){
+  return e->bTransactionalDdl ? xstrdup("they ran outside a transaction")
+                              : xasprintf("%s cannot roll back DDL", e->zName);
+}
+
 char *dfJournalForwardSql(const char *zOperations, int iStep){
   PSteps ps;
   char *z = 0;

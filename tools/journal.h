@@ -127,6 +127,11 @@ int dfJournalRecoverLocked(DfTarget *t, const char *zAs, double rLockTimeout,
 ** (the inverse of its undo). OUT: caller frees; NULL when absent. */
 char *dfJournalForwardSql(const char *zOperations, int iStep);
 
+/* Why completed steps are undone one by one rather than rolled back, for
+** messages: "they ran outside a transaction" (an online PostgreSQL plan)
+** or "mysql cannot roll back DDL". OUT: caller frees. */
+char *dfJournalWhy(const DfEngine *e);
+
 /*
 ** For `dataflow status`: one line per open run ("interrupted: apply of
 ** migration V stopped at step 3 of 5 (steps 1-2 done; step 3 had completed:

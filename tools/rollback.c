@@ -421,13 +421,10 @@ failed:
       /* No ROLLBACK for this engine's DDL: redo the undone steps. */
       char *zU = 0;
       if( jr.nDone>0 ){
-        if( e->bTransactionalDdl ){
-          printf("redoing the %d undone step%s (they ran outside a"
-                 " transaction):\n", jr.nDone, jr.nDone==1 ? "" : "s");
-        }else{
-          printf("redoing the %d undone step%s (%s cannot roll back DDL):\n",
-                 jr.nDone, jr.nDone==1 ? "" : "s", e->zName);
-        }
+        char *zWhy = dfJournalWhy(e);
+        printf("redoing the %d undone step%s (%s):\n", jr.nDone,
+               jr.nDone==1 ? "" : "s", zWhy);
+        free(zWhy);
       }
       if( dfJournalUndo(&jr, 0, &zU) ){
         char *zNew = xasprintf("%s; then %s", zErr ? zErr : "?", zU ? zU : "?");
