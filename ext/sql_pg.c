@@ -487,6 +487,17 @@ static void appendAlterTable(sqlite3_str *p, const DfTable *t){
   sqlite3_str_appendchar(p, 1, ' ');
 }
 
+/* ALTER TABLE t RENAME COLUMN|CONSTRAINT "a" TO "b"; */
+static void appendRename(sqlite3_str *s, const DfTable *t, const char *zWhat,
+                         const char *zOld, const char *zNew){
+  appendAlterTable(s, t);
+  sqlite3_str_appendf(s, "RENAME %s ", zWhat);
+  appendId(s, zOld);
+  sqlite3_str_appendall(s, " TO ");
+  appendId(s, zNew);
+  sqlite3_str_appendall(s, ";\n");
+}
+
 /* ---------------------------------------------------------------------------
 ** Indexes
 */
@@ -851,18 +862,8 @@ static int pgRenameTable(const DfDialectCtx *pCtx, const DfTable *pFrom,
     for(j=0; j<pFrom->nCons; j++){
       const DfConstraint *a = &pFrom->aCons[j];
       if( a->zName==0 || strcmp(a->zName, b->zName)==0 || !sameConstraint(a, b) ) continue;
-      appendAlterTable(pFwd, pTo);
-      sqlite3_str_appendall(pFwd, "RENAME CONSTRAINT ");
-      appendId(pFwd, a->zName);
-      sqlite3_str_appendall(pFwd, " TO ");
-      appendId(pFwd, b->zName);
-      sqlite3_str_appendall(pFwd, ";\n");
-      appendAlterTable(pBack, pTo);
-      sqlite3_str_appendall(pBack, "RENAME CONSTRAINT ");
-      appendId(pBack, b->zName);
-      sqlite3_str_appendall(pBack, " TO ");
-      appendId(pBack, a->zName);
-      sqlite3_str_appendall(pBack, ";\n");
+      appendRename(pFwd, pTo, "CONSTRAINT", a->zName, b->zName);
+      appendRename(pBack, pTo, "CONSTRAINT", b->zName, a->zName);
       break;
     }
   }
@@ -1092,12 +1093,7 @@ static int pgDropColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
     char *zQ = dfQuarantineName(pCtx, t->zName, pCol->zName);
     const char *zDef = defaultText(pCtx->pFrom, pCol);
     if( zQ==0 ) return abandon(pFwd, pBack, SQLITE_NOMEM);
-    appendAlterTable(pFwd, t);
-    sqlite3_str_appendall(pFwd, "RENAME COLUMN ");
-    appendId(pFwd, pCol->zName);
-    sqlite3_str_appendall(pFwd, " TO ");
-    appendId(pFwd, zQ);
-    sqlite3_str_appendall(pFwd, ";\n");
+    appendRename(pFwd, t, "COLUMN", pCol->zName, zQ);
     if( pCol->bNotNull && pCol->zIdentity==0 ){
       appendAlterTable(pFwd, t);
       sqlite3_str_appendall(pFwd, "ALTER COLUMN ");
@@ -1120,12 +1116,7 @@ static int pgDropColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
       appendId(pBack, zQ);
       sqlite3_str_appendall(pBack, " SET NOT NULL;\n");
     }
-    appendAlterTable(pBack, t);
-    sqlite3_str_appendall(pBack, "RENAME COLUMN ");
-    appendId(pBack, zQ);
-    sqlite3_str_appendall(pBack, " TO ");
-    appendId(pBack, pCol->zName);
-    sqlite3_str_appendall(pBack, ";\n");
+    appendRename(pBack, t, "COLUMN", zQ, pCol->zName);
     pOut->zNote = sqlite3_mprintf("soft drop: the column is renamed to %s"
         " (NOT NULL and default dropped, O(1)) and the rollback renames it back", zQ);
     sqlite3_free(zQ);
@@ -1156,18 +1147,8 @@ static int pgRenameColumn(const DfDialectCtx *pCtx, const DfTableDelta *pD,
   const DfTable *t = pD->pTo;
   int rc;
   (void)pCtx; (void)pzErr;
-  appendAlterTable(pFwd, t);
-  sqlite3_str_appendall(pFwd, "RENAME COLUMN ");
-  appendId(pFwd, pFromCol->zName);
-  sqlite3_str_appendall(pFwd, " TO ");
-  appendId(pFwd, pToCol->zName);
-  sqlite3_str_appendall(pFwd, ";\n");
-  appendAlterTable(pBack, t);
-  sqlite3_str_appendall(pBack, "RENAME COLUMN ");
-  appendId(pBack, pToCol->zName);
-  sqlite3_str_appendall(pBack, " TO ");
-  appendId(pBack, pFromCol->zName);
-  sqlite3_str_appendall(pBack, ";\n");
+  appendRename(pFwd, t, "COLUMN", pFromCol->zName, pToCol->zName);
+  appendRename(pBack, t, "COLUMN", pToCol->zName, pFromCol->zName);
   rc = finishDdl(pFwd, pBack, pOut, 1);
   return setLock(pOut, lockText(LOCK_AE, pD->pFrom), 0, rc);
 }
