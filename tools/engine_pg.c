@@ -144,8 +144,7 @@ static int pgConnect(const char *zUrl, DfConn **ppConn, char **pzErr){
     PQfinish(pg);
     return 1;
   }
-  res = PQexec(pg, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD';"
-                   " SET client_min_messages = warning");
+  res = PQexec(pg, DF_PG_SESSION_SETUP);
   if( res==0 || PQresultStatus(res)!=PGRES_COMMAND_OK ){
     char *zMsg = pgErrorText(pg, res, 0);
     *pzErr = xasprintf("cannot prepare the session on %s: %s", zSafe, zMsg);

@@ -10,19 +10,26 @@
 **
 ** HOW IT WORKS
 **
-** Eight queries, one per kind of object, whatever the number of tables
-** (pg_dump's way), in one REPEATABLE READ transaction: relations (pg_class: tables, partitioned tables, views,
-** materialized views, with reloptions, partition keys and bounds, parents,
-** comments), columns (pg_attribute + pg_attrdef + pg_type + pg_collation),
-** constraints (pg_constraint with pg_get_constraintdef, key columns
-** resolved to names), indexes (pg_index with pg_get_indexdef per key,
-** indoption, collations, operator classes, INCLUDE columns, predicates),
-** enum types (pg_enum labels in enumsortorder), sequences (pg_sequence
-** with OWNED BY), view dependencies (pg_rewrite + pg_depend), triggers
-** (pg_get_triggerdef). Each is filtered to the requested schemas by a bound
-** text[] parameter, and leaves out objects that belong to an extension.
-** Server-version differences are branched per column fragment (the
-** VER(...) choices below), never by copying whole queries.
+** Nine queries, one per kind of object, whatever the number of tables
+** (pg_dump's way), in one REPEATABLE READ transaction, sent at once and
+** read by a thread (reader_pg.c) while this one writes the snapshot:
+** collation and non-default operator class names (for index keys);
+** relations (pg_class: tables, partitioned tables, views, materialized
+** views, with reloptions, partition keys and bounds, parents, comments);
+** columns (pg_attribute + pg_attrdef + pg_type + pg_collation; inherited
+** columns too, for their names only); constraints (pg_constraint, with
+** pg_get_constraintdef for checks and exclusions); indexes (pg_index:
+** indoption, collations, operator classes, INCLUDE columns, predicates,
+** pg_get_indexdef for expression keys alone); enum types (pg_enum labels
+** in enumsortorder); sequences (pg_sequence with OWNED BY); view
+** dependencies (pg_rewrite + pg_depend); triggers (pg_get_triggerdef).
+** Key columns come as attnum arrays and are named here, from the columns
+** already read (oidnames.h): a lookup per key column on the server cost
+** more than the rest of those queries. Each query is filtered to the
+** requested schemas by a bound text[] parameter, and leaves out objects
+** that belong to an extension. Server-version differences are branched
+** per column fragment (the m->iVer choices below), never by copying
+** whole queries.
 **
 ** Naming: the default schema (public, or the first --schema; public for
 ** '*') is stored as '' so that a model compares with it; other schemas
@@ -55,6 +62,7 @@
 #include <time.h>
 
 #include "pg.h"
+#include "oidnames.h"
 #include "catalog.h"
 #include "types.h"
 #include "dfjson.h"
@@ -73,16 +81,21 @@ struct Mir {
   int rc;                 /* sticky: 0 or 1 */
   char *zErr;             /* first error (malloc'd) */
   const char *zSafeUrl;   /* for messages */
-  int ePipe;              /* MIR_PLAIN, MIR_COLLECT or MIR_PIPELINED (mirQuery) */
-  char **azPipe;          /* MIR_COLLECT: the catalog queries, in order */
-  int nPipe;              /* number of queries in azPipe */
-  int nPipeRead;          /* MIR_PIPELINED: results handed out so far */
+  char *zDefaultLit;      /* zDefault as an SQL literal (PQescapeLiteral) */
+  int bCollect;           /* first pass: only note each query (mirQuery) */
+  PgReader *pRead;        /* runs the queries (reader_pg.c) */
+  OidNames *pCols;        /* (relation, attnum) -> column name, collation */
+  OidNames *pLookup;      /* (collation, 0) and (non-default opclass, 1) -> name */
 };
 
-/* How mirQuery runs a catalog query (see pgMirror). */
-#define MIR_PLAIN     0   /* at once, waiting for its result */
-#define MIR_COLLECT   1   /* first pass: only note the SQL, return no rows */
-#define MIR_PIPELINED 2   /* second pass: the next result of the pipeline */
+/* The relations that belong to an extension (CREATE EXTENSION made them:
+** not the user's schema), found by pg_depend's index on the referenced
+** object, as a member's row points at its extension: no scan of all of
+** pg_depend. */
+#define MIR_EXTENSION_MEMBERS \
+  "SELECT e.objid FROM pg_catalog.pg_depend e" \
+  " WHERE e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass" \
+  " AND e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND e.deptype = 'e'"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -143,37 +156,21 @@ static char *schemaFilter(Mir *m, const char *zAlias){
   return xasprintf("%s.nspname = ANY($1::text[])", zAlias);
 }
 
-/* The next result of the pipeline (mirPipeStart), for catalog query zSql. */
-static PGresult *mirPipeResult(Mir *m, const char *zSql){
-  PGresult *res = PQgetResult(m->pg), *pEnd;
-  ExecStatusType e = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-  m->nPipeRead++;
-  /* Each query's results end with a NULL. */
-  if( res && (pEnd = PQgetResult(m->pg))!=0 ) PQclear(pEnd);
-  if( e==PGRES_TUPLES_OK ) return res;
-  {
-    char *zErr = pgErrorText(m->pg, res, zSql);
-    mirFail(m, xasprintf("cannot read the catalog of %s: %s", m->zSafeUrl, zErr));
-    free(zErr);
-  }
-  PQclear(res);
-  return 0;
-}
-
-/* Run a catalog query with the schema array bound as $1 (when used). */
+/* A catalog query, with the requested schemas (text[]) as $1 when it has
+** one. First pass (bCollect): only noted, no rows. Second pass: its
+** result. */
 static PGresult *mirQuery(Mir *m, const char *zSql){
+  static const Oid aType[1] = { 1009 };     /* text[] */
   const char *azParam[1];
   char *zErr = 0;
   PGresult *res;
   if( m->rc ) return 0;
-  if( m->ePipe==MIR_COLLECT ){
-    m->azPipe = xrealloc(m->azPipe, sizeof(char*)*(size_t)(m->nPipe+1));
-    m->azPipe[m->nPipe++] = xstrdup(zSql);
+  if( m->bCollect ){
+    azParam[0] = m->zSchemaArray;
+    pgReaderAdd(m->pRead, zSql, strstr(zSql, "$1") ? 1 : 0, aType, azParam);
     return 0;
   }
-  if( m->ePipe==MIR_PIPELINED ) return mirPipeResult(m, zSql);
-  azParam[0] = m->zSchemaArray;
-  res = pgRun(m->pg, zSql, m->bAll ? 0 : 1, azParam, &zErr);
+  res = pgReaderNext(m->pRead, &zErr);
   if( res==0 ){
     mirFail(m, xasprintf("cannot read the catalog of %s: %s", m->zSafeUrl, zErr));
     free(zErr);
@@ -308,7 +305,7 @@ static char *joinNames(int n, char **az){
   return xstrdup(zBuf);
 }
 
-static int constraintNameChosen(const char*, const char*, char, const char*);
+static int constraintNameChosen(const char*, const char*, char, int, const char**);
 
 /* Does zName start with "<table>_" (or with the start of a long table
 ** name that makeObjectName truncated)? */
@@ -333,7 +330,7 @@ static int hasLabelSuffix(const char *zName, const char *zLabel){
 ** means what the generated one means.
 */
 static int constraintNameGenerated(const char *zName, const char *zTable,
-                                   char cKind, const char *zColsJson){
+                                   char cKind, int nCol, const char **azCol){
   static const struct { char c; const char *zLabel; } aSuffix[] = {
     { 'p', "pkey" }, { 'u', "key" }, { 'f', "fkey" }, { 'c', "check" }, { 'x', "excl" }
   };
@@ -342,15 +339,14 @@ static int constraintNameGenerated(const char *zName, const char *zTable,
     if( aSuffix[i].c==cKind && hasLabelSuffix(zName, aSuffix[i].zLabel)
      && hasTablePrefix(zName, zTable) ) return 1;
   }
-  return constraintNameChosen(zName, zTable, cKind, zColsJson);
+  return constraintNameChosen(zName, zTable, cKind, nCol, azCol);
 }
 
 /* Is zName exactly the name PostgreSQL chooses for such a constraint? */
 static int constraintNameChosen(const char *zName, const char *zTable,
-                                char cKind, const char *zColsJson){
-  char **az = 0;
-  int n = dfJsonStrings(zColsJson, &az), b = 0;
-  char *zCols = n>0 ? joinNames(n, az) : xstrdup("");
+                                char cKind, int n, const char **az){
+  int b = 0;
+  char *zCols = n>0 ? joinNames(n, (char**)az) : xstrdup("");
   switch( cKind ){
     case 'p': b = isChosenName(zName, zTable, 0, "pkey"); break;
     case 'u': b = isChosenName(zName, zTable, zCols, "key"); break;
@@ -362,7 +358,6 @@ static int constraintNameChosen(const char *zName, const char *zTable,
       break;
   }
   free(zCols);
-  if( n>0 ) dfJsonFreeStrings(n, az);
   return b;
 }
 
@@ -443,9 +438,7 @@ static void mirRelations(Mir *m){
     " LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid"
     "  AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0"
     " WHERE c.relkind IN ('r', 'p', 'v', 'm') AND %s"
-    /* NOT IN: one hashed scan of pg_depend, not a probe per relation. */
-    "  AND c.oid NOT IN (SELECT e.objid FROM pg_catalog.pg_depend e"
-    "   WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.deptype = 'e')",
+    "  AND c.oid NOT IN (" MIR_EXTENSION_MEMBERS ")",
     m->iVer>=100000 ? "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END"
                     : "NULL",
     m->iVer>=100000 ? "c.relispartition" : "false",
@@ -522,10 +515,12 @@ static void mirColumns(Mir *m){
   char *zFilter = schemaFilter(m, "n");
   char *zSql = xasprintf(
     "SELECT n.nspname, c.relname, a.attname, a.attnum,"
-    " pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+    " CASE WHEN a.attislocal THEN pg_catalog.format_type(a.atttypid, a.atttypmod) END,"
+    " a.attnotnull,"
     /* A default cannot refer to a column: deparsed without the table
     ** (relid 0), PostgreSQL need not open and cache every table. */
-    " pg_catalog.pg_get_expr(ad.adbin, CASE WHEN %s THEN ad.adrelid ELSE 0 END),"
+    " CASE WHEN a.attislocal THEN"
+    "  pg_catalog.pg_get_expr(ad.adbin, CASE WHEN %s THEN ad.adrelid ELSE 0 END) END,"
     " %s, %s,"                                         /* 7 identity, 8 generated */
     " CASE WHEN a.attcollation <> 0 AND a.attcollation <> bt.typcollation"
     "  THEN CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname::text"
@@ -533,7 +528,8 @@ static void mirColumns(Mir *m){
     " d.description,"                                  /* 10 */
     " bt.typtype, t.typcategory, btn.nspname, bt.typname," /* 11-14 */
     " CASE WHEN bt.typtype = 'd'"
-    "  THEN pg_catalog.format_type(bt.typbasetype, bt.typtypmod) END" /* 15 */
+    "  THEN pg_catalog.format_type(bt.typbasetype, bt.typtypmod) END," /* 15 */
+    " c.oid, a.attcollation, a.attislocal"               /* 16-18 */
     " FROM pg_catalog.pg_attribute a"
     " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
     " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
@@ -546,7 +542,9 @@ static void mirColumns(Mir *m){
     " LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace"
     " LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid"
     "  AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = a.attnum"
-    " WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attislocal"
+    /* Inherited columns too, for the names of key columns (pCols): only
+    ** a table's own columns are its snapshot's. */
+    " WHERE a.attnum > 0 AND NOT a.attisdropped"
     "  AND c.relkind IN ('r', 'p') AND %s",
     m->iVer>=120000 ? "a.attgenerated <> ''" : "false",
     m->iVer>=100000 ? "a.attidentity" : "''",
@@ -573,6 +571,9 @@ static void mirColumns(Mir *m){
     DfType ty;
     char *zRef = 0, *zDefNorm = 0, *zGenNorm = 0;
     const char *zFamily;
+    oidNamesPut(m->pCols, (unsigned)strtoul(val(r, i, 16), 0, 10), atoi(val(r, i, 3)),
+                zCol, (unsigned)strtoul(val(r, i, 17), 0, 10));
+    if( !valBool(r, i, 18) ) continue;
     if( dfIsOwnObject(zTab) || dfIsOwnObject(zCol) ) continue;
     memset(&ty, 0, sizeof(ty));
     if( cTypType=='e' ){
@@ -627,6 +628,71 @@ static void mirColumns(Mir *m){
 
 /* ------------------------------------------------------------ constraints */
 
+/* The names of the columns of relation zRel (an oid) numbered in zNums, a
+** PostgreSQL int2[] ("{1,2}"), from pCols, into *paz (OUT: caller frees
+** the array, not the names). Returns the count, or -1 when a column is
+** not in pCols. */
+static int keyNames(Mir *m, const char *zRel, const char *zNums, const char ***paz){
+  unsigned int rel = (unsigned)strtoul(zRel ? zRel : "0", 0, 10);
+  const char **az = 0;
+  const char *z = zNums ? zNums : "";
+  int n = 0;
+  *paz = 0;
+  while( *z ){
+    char *zEnd;
+    long v;
+    if( *z=='{' || *z=='}' || *z==',' || *z==' ' ){ z++; continue; }
+    v = strtol(z, &zEnd, 10);
+    if( zEnd==z ) break;
+    z = zEnd;
+    az = xrealloc(az, sizeof(char*)*(size_t)(n + 1));
+    /* 0: an expression (an exclusion constraint's key). Its name is the
+    ** text "null", as json_agg's null read by dfJsonStrings() gave in
+    ** earlier versions, so that their snapshots still compare equal; the
+    ** constraint's definition has the expression. */
+    az[n] = v==0 ? "null" : oidNamesGet(m->pCols, rel, (int)v, 0);
+    if( v!=0 && az[n]==0 ){ free(az); return -1; }
+    n++;
+  }
+  *paz = az;
+  return n;
+}
+
+/* The numbers of a PostgreSQL int2vector or oidvector as text ("1 2"), in
+** an array (OUT: caller frees; NULL when empty) of *pn elements. */
+static long *intVector(const char *z, int *pn){
+  long *a = 0;
+  int n = 0;
+  while( z && *z ){
+    char *zEnd;
+    long v;
+    if( *z==' ' ){ z++; continue; }
+    v = strtol(z, &zEnd, 10);
+    if( zEnd==z ) break;
+    z = zEnd;
+    a = xrealloc(a, sizeof(long)*(size_t)(n + 1));
+    a[n++] = v;
+  }
+  *pn = n;
+  return a;
+}
+
+/* ["a","b"] for n names; NULL for none (as json_agg gives). OUT: caller
+** frees with sqlite3_free. */
+static char *namesJson(int n, const char **az){
+  sqlite3_str *s;
+  int i;
+  if( n<=0 ) return 0;
+  s = sqlite3_str_new(0);
+  sqlite3_str_appendchar(s, 1, '[');
+  for(i=0; i<n; i++){
+    if( i ) sqlite3_str_appendchar(s, 1, ',');
+    dfJsonAppendString(s, az[i] ? az[i] : "");
+  }
+  sqlite3_str_appendchar(s, 1, ']');
+  return sqlite3_str_finish(s);
+}
+
 static const char *fkAction(const char *z){
   switch( z ? z[0] : 'a' ){
     case 'r': return "RESTRICT";
@@ -639,20 +705,20 @@ static const char *fkAction(const char *z){
 
 static void mirConstraints(Mir *m){
   char *zFilter = schemaFilter(m, "n");
+  const char *zOutside = m->bAll ? "false" : "NOT (fn.nspname = ANY($1::text[]))";
   char *zSql = xasprintf(
     "SELECT n.nspname, c.relname, k.conname, k.contype,"
-    /* Key columns by name, one index lookup per key (a join here hashes
-    ** the keys again for every constraint). */
-    " (SELECT json_agg((SELECT a.attname FROM pg_catalog.pg_attribute a"
-    "   WHERE a.attrelid = k.conrelid AND a.attnum = x.num) ORDER BY x.i)"
-    "   FROM unnest(k.conkey) WITH ORDINALITY AS x(num, i))::text,"
+    /* Key columns as attnums, named from pCols (a lookup per key column
+    ** here costs the server more than the rest of the query). */
+    " k.conrelid, k.conkey::text,"
     /* Only checks and exclusions use the definition: deparsing a key or a
     ** foreign key costs catalog lookups per constraint for nothing. */
     " CASE WHEN k.contype IN ('c', 'x') THEN pg_catalog.pg_get_constraintdef(k.oid) END,"
-    " fn.nspname, f.relname,"
-    " (SELECT json_agg((SELECT a.attname FROM pg_catalog.pg_attribute a"
+    " fn.nspname, f.relname, k.confrelid, k.confkey::text,"
+    /* A referenced table outside the mirrored schemas is not in pCols. */
+    " CASE WHEN %s THEN (SELECT json_agg((SELECT a.attname FROM pg_catalog.pg_attribute a"
     "   WHERE a.attrelid = k.confrelid AND a.attnum = x.num) ORDER BY x.i)"
-    "   FROM unnest(k.confkey) WITH ORDINALITY AS x(num, i))::text,"
+    "   FROM unnest(k.confkey) WITH ORDINALITY AS x(num, i))::text END,"
     " k.confupdtype, k.confdeltype, k.confmatchtype, k.condeferrable,"
     " k.condeferred"
     " FROM pg_catalog.pg_constraint k"
@@ -662,6 +728,7 @@ static void mirConstraints(Mir *m){
     " LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = f.relnamespace"
     " WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND k.conislocal %s"
     "  AND c.relkind IN ('r', 'p') AND %s",
+    zOutside,
     m->iVer>=110000 ? "AND k.conparentid = 0" : "",
     zFilter);
   PGresult *r = mirQuery(m, zSql);
@@ -676,22 +743,44 @@ static void mirConstraints(Mir *m){
   for(i=0; r && m->rc==0 && i<PQntuples(r); i++){
     const char *zNsp = val(r, i, 0), *zTab = val(r, i, 1), *zName = val(r, i, 2);
     char cKind = val(r, i, 3)[0];
-    const char *zDef = val(r, i, 5);
+    const char *zDef = val(r, i, 6);
     char *zCols = 0, *zRefCols = 0, *zExpr = 0;
     const char *zKind = cKind=='p' ? "primary key" : cKind=='u' ? "unique"
                       : cKind=='c' ? "check" : cKind=='f' ? "foreign key" : "exclude";
     const char *zMatch = 0;
+    const char **azCol = 0;
+    int nCol;
     if( dfIsOwnObject(zTab) ) continue;
-    if( cKind!='c' ) zCols = canonStrings(m, val(r, i, 4));
+    nCol = keyNames(m, val(r, i, 4), val(r, i, 5), &azCol);
+    if( nCol<0 ){
+      mirFail(m, xasprintf("constraint %s of %s: a key column is not in the catalog"
+                           " read (concurrent DDL?); run the mirror again", zName, zTab));
+      break;
+    }
+    if( cKind!='c' ) zCols = namesJson(nCol, azCol);
     if( cKind=='c' ){
       zExpr = dfExprNormalise(zDef ? zDef : "");
     }else if( cKind=='x' ){
       zExpr = sqlite3_mprintf("%s", zDef ? zDef : "");
     }
     if( cKind=='f' ){
-      zRefCols = canonStrings(m, val(r, i, 8));
-      if( val(r, i, 11)[0]=='f' ) zMatch = "FULL";
-      else if( val(r, i, 11)[0]=='p' ) zMatch = "PARTIAL";
+      if( val(r, i, 11) ){
+        zRefCols = canonStrings(m, val(r, i, 11));
+      }else{
+        const char **azRef = 0;
+        int nRef = keyNames(m, val(r, i, 9), val(r, i, 10), &azRef);
+        if( nRef<0 ){
+          mirFail(m, xasprintf("constraint %s of %s: a referenced column is not in the"
+                               " catalog read (concurrent DDL?); run the mirror again",
+                               zName, zTab));
+          free(azCol);
+          break;
+        }
+        zRefCols = namesJson(nRef, azRef);
+        free(azRef);
+      }
+      if( val(r, i, 14)[0]=='f' ) zMatch = "FULL";
+      else if( val(r, i, 14)[0]=='p' ) zMatch = "PARTIAL";
     }
     bindText(p, 1, schemaOut(m, zNsp));
     bindText(p, 2, zTab);
@@ -699,16 +788,17 @@ static void mirConstraints(Mir *m){
     bindText(p, 4, zKind);
     bindText(p, 5, zCols);
     bindText(p, 6, zExpr);
-    bindText(p, 7, cKind=='f' ? schemaOut(m, val(r, i, 6)) : 0);
-    bindText(p, 8, cKind=='f' ? val(r, i, 7) : 0);
+    bindText(p, 7, cKind=='f' ? schemaOut(m, val(r, i, 7)) : 0);
+    bindText(p, 8, cKind=='f' ? val(r, i, 8) : 0);
     bindText(p, 9, zRefCols);
-    bindText(p, 10, cKind=='f' ? fkAction(val(r, i, 9)) : 0);
-    bindText(p, 11, cKind=='f' ? fkAction(val(r, i, 10)) : 0);
+    bindText(p, 10, cKind=='f' ? fkAction(val(r, i, 12)) : 0);
+    bindText(p, 11, cKind=='f' ? fkAction(val(r, i, 13)) : 0);
     bindText(p, 12, zMatch);
-    sqlite3_bind_int(p, 13, valBool(r, i, 12));
-    sqlite3_bind_int(p, 14, valBool(r, i, 13));
-    sqlite3_bind_int(p, 15, constraintNameGenerated(zName, zTab, cKind, val(r, i, 4)));
+    sqlite3_bind_int(p, 13, valBool(r, i, 15));
+    sqlite3_bind_int(p, 14, valBool(r, i, 16));
+    sqlite3_bind_int(p, 15, constraintNameGenerated(zName, zTab, cKind, nCol, azCol));
     mirStep(m, p);
+    free(azCol);
     sqlite3_free(zCols);
     sqlite3_free(zRefCols);
     sqlite3_free(zExpr);
@@ -734,29 +824,18 @@ static void mirIndexes(Mir *m){
   char *zSql = xasprintf(
     "SELECT n.nspname, c.relname, ic.relname, x.indisunique, am.amname,"
     " %s,"                                             /* 5 key columns */
-    /* Collation and operator class by scalar subqueries (index lookups,
-    ** and only when not the default): joined, the planner hashes all of
-    ** pg_collation and pg_opclass once per index, 70% of the mirror's
-    ** time at 1,000 tables. */
-    " (SELECT json_agg(json_build_array(k.a,"
-    "    CASE WHEN k.a = 0 THEN pg_catalog.pg_get_indexdef(x.indexrelid, k.i::int, false)"
-    "    ELSE att.attname::text END,"
-    "    coalesce(k.o, 0),"
-    "    CASE WHEN k.coll IS NOT NULL AND k.coll <> 0"
-    "      AND k.coll <> CASE WHEN k.a = 0 THEN 100 ELSE att.attcollation END"
-    "     THEN (SELECT kc.collname::text FROM pg_catalog.pg_collation kc"
-    "      WHERE kc.oid = k.coll) END,"
-    "    (SELECT opc.opcname::text FROM pg_catalog.pg_opclass opc"
-    "      WHERE opc.oid = k.cls AND NOT opc.opcdefault)) ORDER BY k.i)"
-    "   FROM unnest(x.indkey::int2[], x.indoption::int2[], x.indcollation::oid[],"
-    "     x.indclass::oid[]) WITH ORDINALITY AS k(a, o, coll, cls, i)"
-    "   LEFT JOIN LATERAL (SELECT a.attname, a.attcollation"
-    "    FROM pg_catalog.pg_attribute a"
-    "    WHERE a.attrelid = x.indrelid AND a.attnum = k.a) att ON k.a <> 0)::text,"   /* 6 */
-    " pg_catalog.pg_get_expr(x.indpred, x.indrelid),"  /* 7 */
-    " array_to_json(ic.reloptions)::text,"             /* 8 */
-    " %s,"                                             /* 9 nulls not distinct */
-    " d.description"                                   /* 10 */
+    /* Keys as numbers, named from pCols and pLookup (lookups per key
+    ** here cost the server more than the rest of the query); only the
+    ** expressions are deparsed, in key order. */
+    " x.indrelid, x.indkey::text, x.indoption::text, x.indcollation::text,"
+    " x.indclass::text,"                               /* 6-10 */
+    " CASE WHEN x.indexprs IS NOT NULL THEN (SELECT"
+    "  json_agg(pg_catalog.pg_get_indexdef(x.indexrelid, k.i, false) ORDER BY k.i)"
+    "  FROM generate_series(1, x.indnatts) AS k(i) WHERE x.indkey[k.i - 1] = 0)::text END," /* 11 */
+    " pg_catalog.pg_get_expr(x.indpred, x.indrelid),"  /* 12 */
+    " array_to_json(ic.reloptions)::text,"             /* 13 */
+    " %s,"                                             /* 14 nulls not distinct */
+    " d.description"                                   /* 15 */
     " FROM pg_catalog.pg_index x"
     " JOIN pg_catalog.pg_class c ON c.oid = x.indrelid"
     " JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid"
@@ -783,30 +862,43 @@ static void mirIndexes(Mir *m){
   for(i=0; r && m->rc==0 && i<PQntuples(r); i++){
     const char *zNsp = val(r, i, 0), *zTab = val(r, i, 1), *zName = val(r, i, 2);
     int nKey = atoi(val(r, i, 5));
-    DfJson *pKeys = dfJsonParse(val(r, i, 6) ? val(r, i, 6) : "[]", 0);
-    sqlite3_str *sKeys = sqlite3_str_new(0), *sInc = sqlite3_str_new(0);
-    sqlite3_str *sOpt = sqlite3_str_new(0);
+    int nAtt, nOptV, nCollV, nClsV, nExpr = 0, iExpr = 0;
+    long *aAtt = intVector(val(r, i, 7), &nAtt);
+    long *aOptV = intVector(val(r, i, 8), &nOptV);
+    long *aCollV = intVector(val(r, i, 9), &nCollV);
+    long *aClsV = intVector(val(r, i, 10), &nClsV);
+    unsigned int rel = (unsigned)strtoul(val(r, i, 6), 0, 10);
+    char **azExpr = 0;
+    sqlite3_str *sKeys, *sInc, *sOpt;
     char *zKeys, *zInc, *zOpt, *zPred = 0, *zJoined;
     char **azKeyName;
     int nInc = 0, nOpt = 0, nKeyName = 0;
     if( dfIsOwnObject(zTab) ){
-      sqlite3_free(sqlite3_str_finish(sKeys));
-      sqlite3_free(sqlite3_str_finish(sInc));
-      sqlite3_free(sqlite3_str_finish(sOpt));
-      dfJsonFree(pKeys);
+      free(aAtt); free(aOptV); free(aCollV); free(aClsV);
       continue;
     }
-    azKeyName = xcalloc((size_t)(pKeys ? pKeys->nChild : 0) + 1, sizeof(char*));
+    if( val(r, i, 11) && (nExpr = dfJsonStrings(val(r, i, 11), &azExpr))<0 ){
+      mirFail(m, xasprintf("unexpected catalog value '%s'", val(r, i, 11)));
+      free(aAtt); free(aOptV); free(aCollV); free(aClsV);
+      break;
+    }
+    sKeys = sqlite3_str_new(0);
+    sInc = sqlite3_str_new(0);
+    sOpt = sqlite3_str_new(0);
+    azKeyName = xcalloc((size_t)nAtt + 1, sizeof(char*));
     sqlite3_str_appendchar(sKeys, 1, '[');
     sqlite3_str_appendchar(sInc, 1, '[');
-    for(k=0; pKeys && pKeys->eType==DF_JSON_ARRAY && k<pKeys->nChild; k++){
-      DfJson *e = &pKeys->aChild[k];
-      int bExpr, iOpt;
-      const char *zText;
-      if( e->eType!=DF_JSON_ARRAY || e->nChild<5 ) continue;
-      bExpr = strcmp(e->aChild[0].zText, "0")==0;
-      zText = e->aChild[1].zText ? e->aChild[1].zText : "";
-      iOpt = e->aChild[2].zText ? atoi(e->aChild[2].zText) : 0;
+    for(k=0; k<nAtt && m->rc==0; k++){
+      int bExpr = aAtt[k]==0, iOpt = k<nOptV ? (int)aOptV[k] : 0;
+      unsigned int coll = k<nCollV ? (unsigned)aCollV[k] : 0, attColl = 0;
+      const char *zText = bExpr ? (iExpr<nExpr ? azExpr[iExpr++] : 0)
+                                : oidNamesGet(m->pCols, rel, (int)aAtt[k], &attColl);
+      const char *zOpc = k<nClsV ? oidNamesGet(m->pLookup, (unsigned)aClsV[k], 1, 0) : 0;
+      if( zText==0 ){
+        mirFail(m, xasprintf("index %s of %s: a key is not in the catalog read"
+                             " (concurrent DDL?); run the mirror again", zName, zTab));
+        break;
+      }
       if( k>=nKey ){
         if( nInc++ ) sqlite3_str_appendchar(sInc, 1, ',');
         dfJsonAppendString(sInc, zText);
@@ -825,29 +917,36 @@ static void mirIndexes(Mir *m){
         azKeyName[nKeyName++] = xstrdup(zText);
       }
       if( iOpt & 1 ) sqlite3_str_appendall(sKeys, ",\"desc\":1");
-      if( e->aChild[3].eType==DF_JSON_STRING ){
-        sqlite3_str_appendall(sKeys, ",\"collate\":");
-        dfJsonAppendString(sKeys, e->aChild[3].zText);
+      /* A collation other than the key's own (the column's; the default,
+      ** oid 100, for an expression). */
+      if( coll!=0 && coll!=(bExpr ? 100u : attColl) ){
+        const char *zColl = oidNamesGet(m->pLookup, coll, 0, 0);
+        if( zColl ){
+          sqlite3_str_appendall(sKeys, ",\"collate\":");
+          dfJsonAppendString(sKeys, zColl);
+        }
       }
       /* NULLS FIRST is the default of DESC keys, NULLS LAST of ASC ones. */
       if( ((iOpt & 2)!=0) != ((iOpt & 1)!=0) ){
         sqlite3_str_appendf(sKeys, ",\"nulls\":\"%s\"", (iOpt & 2) ? "first" : "last");
       }
-      if( e->aChild[4].eType==DF_JSON_STRING ){
+      if( zOpc ){
         sqlite3_str_appendall(sKeys, ",\"opclass\":");
-        dfJsonAppendString(sKeys, e->aChild[4].zText);
+        dfJsonAppendString(sKeys, zOpc);
       }
       sqlite3_str_appendchar(sKeys, 1, '}');
     }
+    free(aAtt); free(aOptV); free(aCollV); free(aClsV);
+    if( nExpr>0 ) dfJsonFreeStrings(nExpr, azExpr);
     sqlite3_str_appendchar(sKeys, 1, ']');
     sqlite3_str_appendchar(sInc, 1, ']');
     sqlite3_str_appendchar(sOpt, 1, '{');
-    if( valBool(r, i, 9) ){
+    if( valBool(r, i, 14) ){
       sqlite3_str_appendall(sOpt, "\"nulls_not_distinct\":1");
       nOpt++;
     }
-    if( val(r, i, 8) ){
-      char *zCanon = canonStrings(m, val(r, i, 8));
+    if( val(r, i, 13) ){
+      char *zCanon = canonStrings(m, val(r, i, 13));
       sqlite3_str_appendf(sOpt, "%s\"with\":%s", nOpt++ ? "," : "", zCanon ? zCanon : "[]");
       sqlite3_free(zCanon);
     }
@@ -855,7 +954,7 @@ static void mirIndexes(Mir *m){
     zKeys = sqlite3_str_finish(sKeys);
     zInc = sqlite3_str_finish(sInc);
     zOpt = sqlite3_str_finish(sOpt);
-    if( val(r, i, 7) ) zPred = dfExprNormalise(val(r, i, 7));
+    if( val(r, i, 12) ) zPred = dfExprNormalise(val(r, i, 12));
     zJoined = joinNames(nKeyName, azKeyName);
     bindText(p, 1, schemaOut(m, zNsp));
     bindText(p, 2, zTab);
@@ -866,7 +965,7 @@ static void mirIndexes(Mir *m){
     bindText(p, 7, nInc ? zInc : 0);
     bindText(p, 8, zPred);
     bindText(p, 9, nOpt ? zOpt : 0);
-    bindText(p, 10, val(r, i, 10));
+    bindText(p, 10, val(r, i, 15));
     sqlite3_bind_int(p, 11, (hasLabelSuffix(zName, "idx") && hasTablePrefix(zName, zTab))
                             || isChosenName(zName, zTab, zJoined, "idx"));
     mirStep(m, p);
@@ -877,9 +976,25 @@ static void mirIndexes(Mir *m){
     sqlite3_free(zInc);
     sqlite3_free(zOpt);
     sqlite3_free(zPred);
-    dfJsonFree(pKeys);
   }
   sqlite3_finalize(p);
+  PQclear(r);
+}
+
+/* ------------------------------------------------------------ lookups */
+
+/* Collation names, and the operator classes that are not their type's
+** default, by oid into pLookup: what index keys name (mirIndexes). */
+static void mirLookups(Mir *m){
+  PGresult *r = mirQuery(m,
+    "SELECT 0, c.oid, c.collname FROM pg_catalog.pg_collation c"
+    " UNION ALL SELECT 1, o.oid, o.opcname FROM pg_catalog.pg_opclass o"
+    " WHERE NOT o.opcdefault");
+  int i;
+  for(i=0; r && m->rc==0 && i<PQntuples(r); i++){
+    oidNamesPut(m->pLookup, (unsigned)strtoul(val(r, i, 1), 0, 10),
+                atoi(val(r, i, 0)), val(r, i, 2), 0);
+  }
   PQclear(r);
 }
 
@@ -899,7 +1014,8 @@ static void mirEnums(Mir *m){
     " WHERE t.typtype = 'e' AND %s"
     "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
     "   WHERE e.classid = 'pg_catalog.pg_type'::regclass AND e.objid = t.oid"
-    "   AND e.deptype = 'e')", zFilter);
+    "   AND e.deptype = 'e'"
+    "   AND e.refclassid = 'pg_catalog.pg_extension'::regclass)", zFilter);
   PGresult *r = mirQuery(m, zSql);
   sqlite3_stmt *p = mirPrepare(m,
     "INSERT INTO main.enums(schema, name, labels, comment) VALUES(?1, ?2, ?3, ?4)");
@@ -946,8 +1062,7 @@ static void mirSequences(Mir *m){
     " LEFT JOIN pg_catalog.pg_attribute oa ON oa.attrelid = dep.refobjid"
     "  AND oa.attnum = dep.refobjsubid"
     " WHERE %s AND coalesce(dep.deptype, 'a') <> 'i'"
-    "  AND c.oid NOT IN (SELECT e.objid FROM pg_catalog.pg_depend e"
-    "   WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.deptype = 'e')", zFilter);
+    "  AND c.oid NOT IN (" MIR_EXTENSION_MEMBERS ")", zFilter);
   free(zFilter);
   r = mirQuery(m, zSql);
   free(zSql);
@@ -997,14 +1112,12 @@ static void mirViewDeps(Mir *m){
   PGresult *r;
   /* Names relative to the snapshot: bare in the default schema. */
   {
-    char *zLit = PQescapeLiteral(m->pg, m->zDefault, strlen(m->zDefault));
     char *zNew = xstrdup(zSql), *zHit = strstr(zNew, "$D");
-    if( zHit && zLit ){
-      char *z2 = xasprintf("%.*s%s%s", (int)(zHit - zNew), zNew, zLit, zHit + 2);
+    if( zHit && m->zDefaultLit ){
+      char *z2 = xasprintf("%.*s%s%s", (int)(zHit - zNew), zNew, m->zDefaultLit, zHit + 2);
       free(zNew);
       zNew = z2;
     }
-    if( zLit ) PQfreemem(zLit);
     free(zSql);
     zSql = zNew;
   }
@@ -1153,64 +1266,24 @@ static void mirStats(Mir *m){
   sqlite3_finalize(pC);
 }
 
-/* ------------------------------------------------------------ pipeline */
+/* ------------------------------------------------------------ passes */
 
-/*
-** The catalog queries go to the server all at once (libpq's pipeline
-** mode): the server runs each as soon as the previous one is done, while
-** we turn the previous results into snapshot rows, instead of waiting for
-** us between queries. Returns 1 when the pipeline is running, 0 when the
-** queries must run one by one (no pipeline support; nothing was sent).
-*/
-static int mirPipeStart(Mir *m){
-#ifdef LIBPQ_HAS_PIPELINING
-  const char *azParam[1];
-  int i;
-  if( m->rc || m->nPipe==0 || PQenterPipelineMode(m->pg)!=1 ) return 0;
-  azParam[0] = m->zSchemaArray;
-  for(i=0; i<m->nPipe && m->rc==0; i++){
-    if( PQsendQueryParams(m->pg, m->azPipe[i], m->bAll ? 0 : 1, 0, azParam, 0, 0, 0)!=1 ){
-      char *zErr = pgErrorText(m->pg, 0, m->azPipe[i]);
-      mirFail(m, xasprintf("cannot read the catalog of %s: %s", m->zSafeUrl, zErr));
-      free(zErr);
-    }
-  }
-  if( PQpipelineSync(m->pg)!=1 && m->rc==0 ){
-    mirFail(m, xasprintf("cannot read the catalog of %s: %s", m->zSafeUrl,
-                         PQerrorMessage(m->pg)));
-  }
-  return 1;
-#else
-  (void)m;
-  return 0;
-#endif
-}
+/* The catalog readers, in the order their results are needed (names
+** before the keys that use them: mirLookups, mirColumns). */
+static void (*const aMirStep[])(Mir*) = {
+  mirLookups, mirRelations, mirColumns, mirConstraints, mirIndexes,
+  mirEnums, mirSequences, mirViewDeps, mirTriggers,
+};
 
-/* Read what is left of the pipeline (after an error, the aborted queries)
-** up to its sync point, and leave pipeline mode. */
-static void mirPipeEnd(Mir *m){
-#ifdef LIBPQ_HAS_PIPELINING
-  int nNull = 0;
-  for(;;){
-    PGresult *res = PQgetResult(m->pg);
-    if( res==0 ){
-      /* A NULL ends each query's results; more than one per query left
-      ** means the connection is gone. */
-      if( ++nNull > 2*(m->nPipe - m->nPipeRead) + 2 ) break;
-      continue;
-    }
-    nNull = 0;
-    if( PQresultStatus(res)==PGRES_PIPELINE_SYNC ){ PQclear(res); break; }
-    if( PQresultStatus(res)==PGRES_FATAL_ERROR && PQstatus(m->pg)!=CONNECTION_OK ){
-      PQclear(res);
-      break;
-    }
-    PQclear(res);
+/* One pass over the readers: collecting their queries (bCollect), or
+** turning their results into snapshot rows. */
+static void mirPass(Mir *m, int bCollect){
+  size_t i;
+  m->bCollect = bCollect;
+  for(i=0; i<sizeof(aMirStep)/sizeof(aMirStep[0]) && m->rc==0; i++){
+    aMirStep[i](m);
   }
-  PQexitPipelineMode(m->pg);
-#else
-  (void)m;
-#endif
+  m->bCollect = 0;
 }
 
 /* ------------------------------------------------------------ entry */
@@ -1233,6 +1306,8 @@ int pgMirror(PGconn *pConn, const char *zSafeUrl, const DfMirrorRequest *pReq,
   m.db = pOut;
   m.iVer = PQserverVersion(pConn);
   m.zSafeUrl = zSafeUrl ? zSafeUrl : "the database";
+  m.pCols = oidNamesNew();
+  m.pLookup = oidNamesNew();
   if( pReq && pReq->nSchema>0 ){
     azSchema = pReq->azSchema;
     nSchema = pReq->nSchema;
@@ -1260,6 +1335,11 @@ int pgMirror(PGconn *pConn, const char *zSafeUrl, const DfMirrorRequest *pReq,
   }
   m.zDefault = strcmp(azSchema[0], "*")==0 ? "public" : azSchema[0];
   m.zSchemaArray = arrayLiteral(nSchema, azSchema);
+  m.zDefaultLit = PQescapeLiteral(pConn, m.zDefault, strlen(m.zDefault));
+  if( m.zDefaultLit==0 ){
+    mirFail(&m, xasprintf("cannot read the catalog of %s: %s", m.zSafeUrl,
+                          PQerrorMessage(pConn)));
+  }
 
   /* Every requested schema must exist: a typo is an error, not an empty
   ** snapshot. */
@@ -1291,25 +1371,21 @@ int pgMirror(PGconn *pConn, const char *zSafeUrl, const DfMirrorRequest *pReq,
     if( sqlite3_exec(pOut, "SAVEPOINT pg_mirror", 0, 0, 0)!=SQLITE_OK ){
       mirFail(&m, xasprintf("cannot write the snapshot: %s", sqlite3_errmsg(pOut)));
     }
-    /* Two passes over the same functions: the first only collects their
-    ** queries, which are then sent in one pipeline; the second reads the
-    ** results in the same order. Without pipeline support, one pass. */
-    for(i=0; i<2; i++){
-      m.ePipe = i==0 ? MIR_COLLECT : MIR_PIPELINED;
-      if( i==1 && !mirPipeStart(&m) ) m.ePipe = MIR_PLAIN;
-      mirRelations(&m);
-      mirColumns(&m);
-      mirConstraints(&m);
-      mirIndexes(&m);
-      mirEnums(&m);
-      mirSequences(&m);
-      mirViewDeps(&m);
-      mirTriggers(&m);
+    /* Two passes over the same readers: the first only collects their
+    ** queries, which the reader thread sends at once and reads; the
+    ** second turns the results into snapshot rows as they arrive. */
+    if( m.rc==0 ){
+      m.pRead = pgReaderNew(pConn);
+      mirPass(&m, 1);
+      if( m.rc==0 && pgReaderStart(m.pRead, &zErr) ){
+        mirFail(&m, xasprintf("cannot read the catalog of %s: %s", m.zSafeUrl, zErr));
+        free(zErr);
+        zErr = 0;
+      }
+      mirPass(&m, 0);
+      pgReaderClose(m.pRead);
+      m.pRead = 0;
     }
-    if( m.ePipe==MIR_PIPELINED ) mirPipeEnd(&m);
-    m.ePipe = MIR_PLAIN;
-    for(i=0; i<m.nPipe; i++) free(m.azPipe[i]);
-    free(m.azPipe);
     if( pReq && pReq->bStats ) mirStats(&m);
     if( bOwnTxn ){
       res = PQexec(pConn, "COMMIT");
@@ -1339,6 +1415,9 @@ int pgMirror(PGconn *pConn, const char *zSafeUrl, const DfMirrorRequest *pReq,
   sqlite3_exec(pOut, m.rc ? "ROLLBACK TO pg_mirror; RELEASE pg_mirror"
                           : "RELEASE pg_mirror", 0, 0, 0);
   free(m.zSchemaArray);
+  if( m.zDefaultLit ) PQfreemem(m.zDefaultLit);
+  oidNamesFree(m.pCols);
+  oidNamesFree(m.pLookup);
   if( azPath ){
     for(i=0; i<nSchema; i++) free(azPath[i]);
     free(azPath);
