@@ -448,6 +448,19 @@ DfView *dfCatalogFindView(DfCatalog *p, const char *zSchema, const char *zName){
   return 0;
 }
 
+DfTable *dfCatalogFindTableRef(DfCatalog *p, const char *zRef){
+  DfTable *pTab;
+  const char *zDot;
+  if( p==0 || zRef==0 ) return 0;
+  pTab = dfCatalogFindTable(p, "", zRef);
+  if( pTab==0 && (zDot = strchr(zRef, '.'))!=0 ){
+    char *zSchema = sqlite3_mprintf("%.*s", (int)(zDot - zRef), zRef);
+    if( zSchema ) pTab = dfCatalogFindTable(p, zSchema, zDot + 1);
+    sqlite3_free(zSchema);
+  }
+  return pTab;
+}
+
 static DfTable *inheritedFrom(DfCatalog *p, const DfTable *t, const char *zCol,
                               int nDepth){
   DfJson *pOpt, *v;
@@ -457,16 +470,9 @@ static DfTable *inheritedFrom(DfCatalog *p, const DfTable *t, const char *zCol,
   pOpt = dfJsonParse(t->zOptions, 0);
   v = pOpt ? dfJsonGet(pOpt, "inherits") : 0;
   for(k=0; pHit==0 && v && v->eType==DF_JSON_ARRAY && k<v->nChild; k++){
-    const char *zRef = v->aChild[k].zText, *zDot;
-    DfTable *pPar = 0;
-    if( v->aChild[k].eType!=DF_JSON_STRING || zRef==0 ) continue;
-    zDot = strchr(zRef, '.');
-    if( zDot ){
-      char *zSchema = sqlite3_mprintf("%.*s", (int)(zDot - zRef), zRef);
-      if( zSchema ) pPar = dfCatalogFindTable(p, zSchema, zDot + 1);
-      sqlite3_free(zSchema);
-    }
-    if( pPar==0 ) pPar = dfCatalogFindTable(p, "", zRef);
+    DfTable *pPar;
+    if( v->aChild[k].eType!=DF_JSON_STRING ) continue;
+    pPar = dfCatalogFindTableRef(p, v->aChild[k].zText);
     if( pPar==0 ) continue;
     if( dfTableFindColumn(pPar, zCol, 0) ) pHit = pPar;
     else pHit = inheritedFrom(p, pPar, zCol, nDepth + 1);

@@ -289,6 +289,10 @@ void dfCatalogFree(DfCatalog *p);
 /* Lookup helpers (binary search on the sorted arrays); NULL when absent. */
 DfTable *dfCatalogFindTable(DfCatalog *p, const char *zSchema, const char *zName);
 DfView *dfCatalogFindView(DfCatalog *p, const char *zSchema, const char *zName);
+/* A table as other objects name it (options "partition_of", "inherits"):
+** bare in the default schema, "schema.name" elsewhere. A bare name is
+** tried first, as a default-schema table may have a dot in its name. */
+DfTable *dfCatalogFindTableRef(DfCatalog *p, const char *zRef);
 
 /*
 ** The table of catalog p that table t inherits column zCol from through

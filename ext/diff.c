@@ -1008,7 +1008,7 @@ static char *ambiguity(DiffCtx *p, TabPair *pp, int bDropped, int iCol){
     bOk = bDropped ? columnShapeEq(p, &f->aCol[iCol], &t->aCol[i])
                    : columnShapeEq(p, &f->aCol[i], &t->aCol[iCol]);
     /* (a column f inherits is no rename target: columnRenames) */
-    if( bOk ) bOk = !dfCatalogInheritedFrom(p->pFrom, f, t->aCol[bDropped ? i : iCol].zName)!=0;
+    if( bOk ) bOk = dfCatalogInheritedFrom(p->pFrom, f, t->aCol[bDropped ? i : iCol].zName)==0;
     if( !bOk ) continue;
     sqlite3_str_appendall(s, n ? " or " : "");
     sqlite3_str_appendall(s, pOther->aCol[i].zName);

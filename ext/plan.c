@@ -700,14 +700,8 @@ static int partitionParentHas(const DfCatalog *pCat, const DfTable *f, const cha
   if( f->zOptions==0 || pCat==0 ) return 0;
   pOpt = dfJsonParse(f->zOptions, 0);
   v = pOpt ? dfJsonGet(pOpt, "partition_of") : 0;
-  if( v && v->eType==DF_JSON_STRING && v->zText ){
-    const char *zDot = strchr(v->zText, '.');
-    pPar = dfCatalogFindTable((DfCatalog*)pCat, "", v->zText);
-    if( pPar==0 && zDot ){
-      char *zSchema = sqlite3_mprintf("%.*s", (int)(zDot - v->zText), v->zText);
-      if( zSchema ) pPar = dfCatalogFindTable((DfCatalog*)pCat, zSchema, zDot + 1);
-      sqlite3_free(zSchema);
-    }
+  if( v && v->eType==DF_JSON_STRING ){
+    pPar = dfCatalogFindTableRef((DfCatalog*)pCat, v->zText);
   }
   for(c=0; pPar && !b && c<pPar->nCol; c++) b = strcmp(pPar->aCol[c].zName, zCol)==0;
   dfJsonFree(pOpt);

@@ -106,26 +106,24 @@ proc mut_truth {path} {
   return $v
 }
 
+# The name recorded under MAP (tables, columns, rtables, rcolumns) for KEY
+# (lower case), or NAME when there is none.
+proc mut_renamed {v map key name} {
+  if {[dict exists $v $map $key]} { return [dict get $v $map $key] }
+  return $name
+}
 proc mut_new_table {v t} {
-  set tl [string tolower $t]
-  if {[dict exists $v tables $tl]} { return [dict get $v tables $tl] }
-  return $t
+  mut_renamed $v tables [string tolower $t] $t
 }
 proc mut_new_column {v t c} {
-  set k [list [string tolower $t] [string tolower $c]]
-  if {[dict exists $v columns $k]} { return [dict get $v columns $k] }
-  return $c
+  mut_renamed $v columns [list [string tolower $t] [string tolower $c]] $c
 }
 # Old names from new ones: T2 is a table name after the mutations.
 proc mut_old_table {v t2} {
-  set tl [string tolower $t2]
-  if {[dict exists $v rtables $tl]} { return [dict get $v rtables $tl] }
-  return $t2
+  mut_renamed $v rtables [string tolower $t2] $t2
 }
 proc mut_old_column {v t2 c2} {
-  set k [list [string tolower [mut_old_table $v $t2]] [string tolower $c2]]
-  if {[dict exists $v rcolumns $k]} { return [dict get $v rcolumns $k] }
-  return $c2
+  mut_renamed $v rcolumns [list [string tolower [mut_old_table $v $t2]] [string tolower $c2]] $c2
 }
 proc mut_type_changed {v t c} {
   dict exists $v types [list [string tolower $t] [string tolower $c]]

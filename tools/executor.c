@@ -834,13 +834,14 @@ int dfExecApply(DfPlanFile *pPlan, DfTarget *pTarget, const DfExecOptions *pOpt,
   for(i=0; i<pPlan->nStep; i++){
     DfPlanStep *st = &pPlan->aStep[i];
     if( st->bRefused ){
-      /* the planner's reason already starts "refused in auto mode: " */
-      if( st->zWhy && strncmp(st->zWhy, "refused in ", 11)==0 ){
+      /* The planner's reason says the mode itself ("refused in auto mode:
+      ** ..."); a plan without one gets the mode alone. */
+      if( st->zWhy && st->zWhy[0] ){
         printf("  skipped step %d (%s %s): %s\n", st->iStep, st->zOperation,
                st->zObject, st->zWhy);
       }else{
-        printf("  skipped step %d (%s %s): refused in %s mode: %s\n", st->iStep,
-               st->zOperation, st->zObject, a.zMode, st->zWhy ? st->zWhy : "destructive");
+        printf("  skipped step %d (%s %s): refused in %s mode\n", st->iStep,
+               st->zOperation, st->zObject, a.zMode);
       }
     }
   }

@@ -628,45 +628,16 @@ static void mirColumns(Mir *m){
 
 /* ------------------------------------------------------------ constraints */
 
-/* The names of the columns of relation zRel (an oid) numbered in zNums, a
-** PostgreSQL int2[] ("{1,2}"), from pCols, into *paz (OUT: caller frees
-** the array, not the names). Returns the count, or -1 when a column is
-** not in pCols. */
-static int keyNames(Mir *m, const char *zRel, const char *zNums, const char ***paz){
-  unsigned int rel = (unsigned)strtoul(zRel ? zRel : "0", 0, 10);
-  const char **az = 0;
-  const char *z = zNums ? zNums : "";
-  int n = 0;
-  *paz = 0;
-  while( *z ){
-    char *zEnd;
-    long v;
-    if( *z=='{' || *z=='}' || *z==',' || *z==' ' ){ z++; continue; }
-    v = strtol(z, &zEnd, 10);
-    if( zEnd==z ) break;
-    z = zEnd;
-    az = xrealloc(az, sizeof(char*)*(size_t)(n + 1));
-    /* 0: an expression (an exclusion constraint's key). Its name is the
-    ** text "null", as json_agg's null read by dfJsonStrings() gave in
-    ** earlier versions, so that their snapshots still compare equal; the
-    ** constraint's definition has the expression. */
-    az[n] = v==0 ? "null" : oidNamesGet(m->pCols, rel, (int)v, 0);
-    if( v!=0 && az[n]==0 ){ free(az); return -1; }
-    n++;
-  }
-  *paz = az;
-  return n;
-}
-
-/* The numbers of a PostgreSQL int2vector or oidvector as text ("1 2"), in
-** an array (OUT: caller frees; NULL when empty) of *pn elements. */
+/* The numbers of a PostgreSQL int2[] ("{1,2}"), int2vector or oidvector
+** ("1 2") as text, in an array (OUT: caller frees; NULL when empty) of *pn
+** elements. */
 static long *intVector(const char *z, int *pn){
   long *a = 0;
   int n = 0;
   while( z && *z ){
     char *zEnd;
     long v;
-    if( *z==' ' ){ z++; continue; }
+    if( *z=='{' || *z=='}' || *z==',' || *z==' ' ){ z++; continue; }
     v = strtol(z, &zEnd, 10);
     if( zEnd==z ) break;
     z = zEnd;
@@ -675,6 +646,32 @@ static long *intVector(const char *z, int *pn){
   }
   *pn = n;
   return a;
+}
+
+/* The names of the columns of relation zRel (an oid) numbered in zNums
+** (intVector), from pCols, into *paz (OUT: caller frees the array, not the
+** names). Returns the count, or -1 when a column is not in pCols. */
+static int keyNames(Mir *m, const char *zRel, const char *zNums, const char ***paz){
+  unsigned int rel = (unsigned)strtoul(zRel ? zRel : "0", 0, 10);
+  int n, i;
+  long *aNum = intVector(zNums, &n);
+  const char **az = n>0 ? xcalloc((size_t)n, sizeof(char*)) : 0;
+  *paz = 0;
+  for(i=0; i<n; i++){
+    /* 0: an expression (an exclusion constraint's key). Its name is the
+    ** text "null", as json_agg's null read by dfJsonStrings() gave in
+    ** earlier versions, so that their snapshots still compare equal; the
+    ** constraint's definition has the expression. */
+    az[i] = aNum[i]==0 ? "null" : oidNamesGet(m->pCols, rel, (int)aNum[i], 0);
+    if( az[i]==0 ){
+      free(az);
+      free(aNum);
+      return -1;
+    }
+  }
+  free(aNum);
+  *paz = az;
+  return n;
 }
 
 /* ["a","b"] for n names; NULL for none (as json_agg gives). OUT: caller
